@@ -1,0 +1,1 @@
+"""Data layer: the cohort table, the embedded generator and dataset loaders."""
