@@ -103,3 +103,21 @@ def conform(frame: pl.DataFrame, *, source: str) -> pl.DataFrame:
             f"{source}: a column has values that do not fit the cohort schema "
             f"({str(error).splitlines()[0]}); numeric columns must hold numbers"
         ) from error
+
+
+#: Columns that are never null by construction in every supported source. This
+#: is public, schema-level knowledge: a DP plan may rely on it without looking at
+#: the data. Loaders check it at the boundary.
+NON_NULL_COLUMNS = frozenset(
+    {
+        "patient_id",
+        "admission_id",
+        "site",
+        "admit_time",
+        "age",
+        "admission_type",
+        "los_days",
+        "icu_stay",
+        "died_in_hospital",
+    }
+)

@@ -1,0 +1,213 @@
+"""The `phibench` command line: a thin layer over the library.
+
+Exit codes: 0 ran and every pass/fail criterion passed (or did not apply);
+1 a criterion failed; 2 bad input (a one-line message on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import sys
+from pathlib import Path
+
+from phibench.errors import InputError
+
+EXIT_OK, EXIT_CRITERION_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _console_logging()
+    try:
+        return args.handler(args)
+    except InputError as error:
+        print(f"phibench: error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("phibench: interrupted; no result was written", file=sys.stderr)
+        return 130
+
+
+def _console_logging() -> None:
+    console = logging.StreamHandler(sys.stderr)
+    console.setLevel(logging.WARNING)
+    console.setFormatter(logging.Formatter("phibench: %(levelname)s: %(message)s"))
+    logging.getLogger("phibench").addHandler(console)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="phibench",
+        description="Benchmarks of privacy-enhancing technologies on health data.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    bench = commands.add_parser("benchmarks", help="list the benchmarks")
+    bench_cmds = bench.add_subparsers(dest="action", required=True)
+    listing = bench_cmds.add_parser("list", help="name, data type, description")
+    _format_flag(listing)
+    listing.set_defaults(handler=_benchmarks_list)
+
+    run = commands.add_parser("run", help="run a benchmark")
+    run_cmds = run.add_subparsers(dest="benchmark", required=True)
+    _dp_analytics_parser(run_cmds)
+
+    spec = commands.add_parser("spec", help="benchmark specifications")
+    spec_cmds = spec.add_subparsers(dest="action", required=True)
+    validate = spec_cmds.add_parser("validate", help="check a spec YAML file")
+    validate.add_argument("file", type=Path)
+    validate.set_defaults(handler=_spec_validate)
+    show = spec_cmds.add_parser("show", help="print a benchmark's spec as Markdown")
+    show.add_argument("benchmark_id")
+    show.set_defaults(handler=_spec_show)
+    return parser
+
+
+def _format_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def _dp_analytics_parser(commands) -> None:
+    run = commands.add_parser(
+        "dp-analytics", help="DP summary statistics (OpenDP) over an epsilon sweep"
+    )
+    run.add_argument(
+        "--dataset",
+        default="embedded",
+        help="embedded (default), mimic-iv-demo or mimic-iv",
+    )
+    run.add_argument("--data-dir", type=Path, help="folder of the dataset release")
+    run.add_argument(
+        "--epsilons",
+        help="total epsilon of each release, comma-separated",
+    )
+    run.add_argument(
+        "--delta",
+        type=float,
+        help="total delta (used by histograms of undeclared categories)",
+    )
+    run.add_argument("--trials", type=int)
+    run.add_argument(
+        "--contribution-cap",
+        type=int,
+        help="admissions kept per patient (the first in time)",
+    )
+    run.add_argument(
+        "--max-rows",
+        type=int,
+        help="public upper bound on the number of admissions",
+    )
+    run.add_argument(
+        "--n-admissions", type=int, default=10_000, help="size of the embedded cohort"
+    )
+    run.add_argument("--seed", type=int, default=1, help="root seed of the run")
+    run.add_argument("--out", type=Path, default=Path("phibench-runs"))
+    run.add_argument(
+        "--tracking-uri",
+        help="MLflow tracking URI (default: SQLite store ./phibench-runs/mlflow.db)",
+    )
+    _format_flag(run)
+    run.set_defaults(handler=_run_dp_analytics)
+
+
+def parse_epsilons(text: str) -> tuple[float, ...]:
+    values = []
+    for part in text.split(","):
+        try:
+            value = float(part)
+        except ValueError:
+            raise InputError(
+                f"--epsilons {text!r}: {part.strip()!r} is not a number; give "
+                "comma-separated numbers > 0, e.g. 0.1,1,10"
+            ) from None
+        if not math.isfinite(value) or value <= 0:
+            raise InputError(
+                f"--epsilons {text!r}: epsilon {part.strip()} is not allowed; every "
+                "epsilon must be a finite number > 0"
+            )
+        values.append(value)
+    return tuple(values)
+
+
+def _run_dp_analytics(args: argparse.Namespace) -> int:
+    from phibench.runner.dp_analytics_job import JobOptions, run_job
+    from phibench.structured.dp_analytics.benchmark import Settings
+
+    overrides = {
+        "epsilons": parse_epsilons(args.epsilons) if args.epsilons else None,
+        "trials": args.trials,
+        "delta": args.delta,
+        "contribution_cap": args.contribution_cap,
+        "max_rows": args.max_rows,
+    }
+    settings = Settings.from_spec(
+        {key: value for key, value in overrides.items() if value is not None}
+    )
+    options = JobOptions(
+        dataset_id=args.dataset,
+        data_dir=args.data_dir,
+        seed=args.seed,
+        n_admissions=args.n_admissions,
+        out_dir=args.out,
+        tracking_uri=args.tracking_uri,
+        settings=settings,
+    )
+    result = run_job(options)
+    from phibench.report.summary import print_result
+
+    print_result(result, fmt=args.format)
+    if result.tracking_error:
+        print(
+            f"phibench: error: results are in {result.run_dir}, but MLflow did not "
+            f"record them: {result.tracking_error}",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    return EXIT_OK if result.passed else EXIT_CRITERION_FAILED
+
+
+def _benchmarks_list(args: argparse.Namespace) -> int:
+    from phibench.benchmarks_registry import available
+
+    specs = available()
+    if args.format == "json":
+        rows = [
+            {"id": s.id, "data_type": s.data_type, "summary": s.summary} for s in specs
+        ]
+        print(json.dumps(rows, indent=2))
+        return EXIT_OK
+    width = max(len(s.id) for s in specs)
+    for s in specs:
+        print(f"{s.id:<{width}}  {s.data_type:<10}  {s.summary}")
+    return EXIT_OK
+
+
+def _spec_validate(args: argparse.Namespace) -> int:
+    from phibench.spec import load_spec
+
+    spec = load_spec(args.file)
+    print(
+        f"{args.file}: valid spec for benchmark {spec.id!r} "
+        f"({len(spec.metrics)} metrics, {len(spec.criteria)} criteria)"
+    )
+    return EXIT_OK
+
+
+def _spec_show(args: argparse.Namespace) -> int:
+    from phibench.report.spec_doc import render_spec
+    from phibench.spec.schema import packaged_ids, packaged_spec
+
+    if args.benchmark_id not in packaged_ids():
+        raise InputError(
+            f"no benchmark {args.benchmark_id!r}; known: {', '.join(packaged_ids())}"
+        )
+    print(render_spec(packaged_spec(args.benchmark_id)), end="")
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,493 @@
+"""Load MIMIC-IV (v2.x layout) into the cohort table, one row per admission.
+
+The event tables are too big to read whole: in v2.2, hosp/labevents holds about
+118 million rows and icu/chartevents about 313 million, both as gzip CSV, which
+Polars would decompress in memory before filtering. DuckDB scans them instead,
+keeping only the needed columns and item ids and joining them to the admission
+windows as it streams; only the per-admission result reaches Polars
+(docs/decisions/0003-duckdb-for-streaming-loaders.md).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import logging
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from phibench.data import cohort
+from phibench.errors import DataLayoutError, InputError
+
+logger = logging.getLogger(__name__)
+
+#: The `site` value: all of MIMIC-IV, demo included, comes from one hospital (Beth
+#: Israel Deaconess Medical Center, Boston).
+MIMIC_SITE = "mimic-iv"
+
+#: The first day is [admittime, admittime + 24 h], both ends included.
+FIRST_DAY_HOURS = 24
+
+#: MIMIC-IV reports every age above 89 as anchor_age 91 (HIPAA Safe Harbor); ages
+#: computed from it for later years are top-coded at the same value, so 91 keeps
+#: meaning "over 89" and no finer age above 89 is released.
+AGE_TOP_CODE = 91
+
+#: DuckDB settings: bounded memory with spilling, two threads, and no extension
+#: downloads (gzip CSV reading is built in).
+DUCKDB_CONFIG: dict[str, str | int | bool] = {
+    "memory_limit": "512MB",
+    "threads": 2,
+    "preserve_insertion_order": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+}
+
+#: Lab item ids (hosp/d_labitems of the v2.2 demo), all with fluid "Blood".
+LAB_ITEMS: dict[str, tuple[int, ...]] = {
+    # "Creatinine", Chemistry, mg/dL: the serum value drawn with every basic panel.
+    # Left out: 52024 (whole-blood creatinine from blood-gas analysers, 5 demo rows)
+    # and 52546 (a later Chemistry item, no demo rows).
+    "creatinine": (50912,),
+    # "Lactate", Blood Gas, mmol/L. 52442 and 53154 share the label but have no
+    # demo rows.
+    "lactate": (50813,),
+    # "Hemoglobin", Hematology (complete blood count), g/dL. Left out: 50811, the
+    # blood-gas co-oximetry value, a different assay taken mostly in the ICU;
+    # mixing it in would let the analyser that ran first decide the value.
+    "hemoglobin": (51222,),
+    # "White Blood Cells" and "WBC Count", Hematology, K/uL (= 10^9/L): the same
+    # count under two labels.
+    "wbc": (51301, 51300),
+}
+
+#: Vital-sign item ids (icu/d_items, linksto chartevents).
+VITAL_ITEMS: dict[str, tuple[int, ...]] = {
+    "heart_rate": (220045,),  # "Heart Rate", bpm
+    "sbp": (220179, 220050),  # non-invasive and arterial systolic pressure, mmHg
+    "resp_rate": (220210,),  # "Respiratory Rate", insp/min
+    "temperature": (223761, 223762),  # Fahrenheit (converted below), Celsius
+    "spo2": (220277,),  # "O2 saturation pulseoxymetry", %
+}
+FAHRENHEIT_ITEMS = (223761,)
+
+
+def _codes(specs: str) -> tuple[str, ...]:
+    """Expand space-separated code prefixes; "C00-C26" means C00, C01, ..., C26."""
+    prefixes: list[str] = []
+    for spec in specs.split():
+        low, _, high = spec.partition("-")
+        head = low.rstrip("0123456789")
+        width = len(low) - len(head)
+        first, last = int(low[len(head) :]), int((high or low)[len(head) :])
+        prefixes.extend(f"{head}{n:0{width}d}" for n in range(first, last + 1))
+    return tuple(prefixes)
+
+
+#: Diagnosis code prefixes per ICD version (without dots, as MIMIC-IV stores codes),
+#: from the Charlson coding algorithms of Quan et al., Med Care 2005;43(11):1130-9,
+#: Table 1. They are WHO ICD-10 codes; as prefixes they also match the longer
+#: ICD-10-CM codes MIMIC-IV uses.
+COMORBIDITY_CODES: dict[str, dict[int, tuple[str, ...]]] = {
+    # Diabetes with or without chronic complication.
+    "diabetes": {9: _codes("250"), 10: _codes("E10-E14")},
+    # Congestive heart failure.
+    "chf": {
+        9: _codes(
+            "39891 40201 40211 40291 40401 40403 40411 40413 40491 40493 4254-4259 428"
+        ),
+        10: _codes("I099 I110 I130 I132 I255 I420 I425-I429 I43 I50 P290"),
+    },
+    # Charlson "renal disease": chronic kidney disease, dialysis, kidney transplant.
+    "ckd": {
+        9: _codes(
+            "40301 40311 40391 40402 40403 40412 40413 40492 40493 582 "
+            "5830-5837 585 586 5880 V420 V451 V56"
+        ),
+        10: _codes("I120 I131 N032-N037 N052-N057 N18 N19 N250 Z490-Z492 Z940 Z992"),
+    },
+    # Charlson "chronic pulmonary disease": COPD, but also asthma and the
+    # pneumoconioses, kept as published.
+    "copd": {
+        9: _codes("4168 4169 490-505 5064 5081 5088"),
+        10: _codes("I278 I279 J40-J47 J60-J67 J684 J701 J703"),
+    },
+    # Any malignancy incl. lymphoma and leukaemia (not skin), or metastatic tumour.
+    "cancer": {
+        9: _codes("140-172 1740-1958 196-199 200-208 2386"),
+        10: _codes(
+            "C00-C26 C30-C34 C37-C41 C43 C45-C58 C60-C76 C77-C80 C81-C85 C88 C90-C97"
+        ),
+    },
+}
+
+#: `race` prefixes in order of precedence; anything else is OTHER, null is UNKNOWN.
+RACE_PREFIXES: tuple[tuple[str, str], ...] = (
+    ("WHITE", "WHITE"),
+    ("BLACK", "BLACK"),
+    ("HISPANIC", "HISPANIC"),
+    ("LATINO", "HISPANIC"),
+    ("ASIAN", "ASIAN"),
+    ("UNKNOWN", "UNKNOWN"),
+    ("UNABLE TO OBTAIN", "UNKNOWN"),
+    ("PATIENT DECLINED", "UNKNOWN"),
+)
+
+#: MIMIC-IV v2 `admission_type` -> cohort.ADMISSION_TYPES.
+ADMISSION_TYPE_MAP: dict[str, str] = {
+    "EW EMER.": "EMERGENCY",
+    "DIRECT EMER.": "EMERGENCY",
+    "URGENT": "URGENT",
+    "ELECTIVE": "ELECTIVE",
+    "EU OBSERVATION": "OBSERVATION",
+    "OBSERVATION ADMIT": "OBSERVATION",
+    "DIRECT OBSERVATION": "OBSERVATION",
+    "AMBULATORY OBSERVATION": "OBSERVATION",
+    "SURGICAL SAME DAY ADMISSION": "SURGICAL SAME DAY",
+}
+
+
+#: DuckDB type of every column read; the other columns stay VARCHAR, and DuckDB
+#: skips converting columns a query does not use.
+_COLUMN_TYPES: dict[str, str] = {
+    **dict.fromkeys(("subject_id", "hadm_id", "itemid"), "BIGINT"),
+    **dict.fromkeys(("admittime", "dischtime", "charttime"), "TIMESTAMP"),
+    **dict.fromkeys(("anchor_age", "anchor_year", "icd_version"), "INTEGER"),
+    "hospital_expire_flag": "INTEGER",
+    "valuenum": "DOUBLE",
+}
+
+
+@dataclass(frozen=True)
+class _Table:
+    module: str
+    name: str
+    columns: tuple[str, ...]  # the columns the loader reads
+    required: bool = True
+
+
+_TABLES = tuple(
+    _Table(module, name, tuple(columns.split()), required=name != "chartevents")
+    for module, name, columns in (
+        (
+            "hosp",
+            "admissions",
+            "subject_id hadm_id admittime dischtime race "
+            "admission_type hospital_expire_flag",
+        ),
+        ("hosp", "patients", "subject_id gender anchor_age anchor_year"),
+        ("hosp", "labevents", "subject_id hadm_id itemid charttime valuenum"),
+        ("icu", "icustays", "hadm_id"),
+        ("hosp", "diagnoses_icd", "hadm_id icd_code icd_version"),
+        ("icu", "chartevents", "hadm_id itemid charttime valuenum"),
+    )
+)
+_EXTENSIONS = (".csv.gz", ".csv")
+
+
+def load_mimic_iv(
+    data_dir: Path | str, *, dataset_id: str = "mimic-iv"
+) -> pl.DataFrame:
+    """Read a MIMIC-IV release folder into the cohort table (cohort.COHORT_SCHEMA).
+
+    `data_dir` is the release root holding `hosp/` and `icu/`, tables as `.csv.gz`
+    or `.csv`. `dataset_id` names the data in messages (e.g. "mimic-iv-demo"); the
+    `site` column is MIMIC_SITE whatever it is. icu/chartevents is optional; without
+    it the vital-sign columns are null. Raises DataLayoutError for a missing folder
+    or table and InputError for a missing column or an unreadable value.
+    """
+    if not isinstance(dataset_id, str) or not dataset_id.strip():
+        raise InputError(
+            f"dataset_id={dataset_id!r} is not allowed; pass a non-empty name such "
+            "as 'mimic-iv'"
+        )
+    root = _check_root(data_dir)
+    paths = _locate_tables(root)
+    if paths["chartevents"] is None:
+        logger.warning(
+            "MIMIC-IV vitals are unavailable: %s/icu/chartevents.csv.gz (or .csv) "
+            "is missing, so heart_rate, sbp, resp_rate, temperature and spo2 are "
+            "null",
+            root,
+        )
+
+    sql = _cohort_sql(with_vitals=paths["chartevents"] is not None)
+    with tempfile.TemporaryDirectory(prefix="phibench-duckdb-") as spill_dir:
+        connection = duckdb.connect(
+            config={**DUCKDB_CONFIG, "temp_directory": spill_dir}
+        )
+        try:
+            for table in _TABLES:
+                if paths[table.name] is not None:
+                    connection.execute(_view_sql(table, paths[table.name]))
+            frame = pl.DataFrame(connection.sql(sql))
+        except duckdb.Error as error:
+            # `from None`: DuckDB's message quotes the offending CSV line, which
+            # is patient data and must not reach logs through the traceback.
+            raise _read_error(error, root) from None
+        finally:
+            connection.close()
+
+    frame = _coarsen(frame)
+    _check_admissions(frame, paths["admissions"])
+    logger.info(
+        "Loaded MIMIC-IV (version %s) from %s: %d admissions of %d patients",
+        mimic_version(root) or "unknown",
+        root,
+        frame.height,
+        frame["patient_id"].n_unique(),
+    )
+    return cohort.conform(frame, source=f"{dataset_id} ({root})")
+
+
+def mimic_version(data_dir: Path | str) -> str | None:
+    """The MIMIC-IV release version of `data_dir`, e.g. "2.2", or None if unknown.
+
+    PhysioNet names release folders by version (`mimiciv/2.2/`,
+    `mimic-iv-clinical-database-demo-2.2/`), so the folder name is read first,
+    then a "v2.2" / "version 2.2" next to "MIMIC-IV" in README.txt. LICENSE.txt is
+    not used: the version it carries is the licence's own.
+    """
+    root = _check_root(data_dir)
+    from_name = re.search(r"(?<![\d.])(\d+\.\d+(?:\.\d+)?)$", root.resolve().name)
+    if from_name:
+        return from_name.group(1)
+
+    readme = root / "README.txt"
+    if readme.is_file():
+        text = readme.read_text(encoding="utf-8", errors="replace")
+        pattern = r"MIMIC-IV\b[^\n]*?\b(?:v|version\s*)(\d+\.\d+(?:\.\d+)?)"
+        from_readme = re.search(pattern, text, flags=re.IGNORECASE)
+        if from_readme:
+            return from_readme.group(1)
+    return None
+
+
+def _check_root(data_dir: Path | str) -> Path:
+    root = Path(data_dir).expanduser()
+    if not root.is_dir():
+        raise DataLayoutError(
+            f"data_dir={str(root)!r} is not a folder; pass the MIMIC-IV root folder "
+            "that holds hosp/ and icu/"
+        )
+    return root
+
+
+def _locate_tables(root: Path) -> dict[str, Path | None]:
+    """Find each table as .csv.gz or .csv; a missing required table is an error."""
+    paths: dict[str, Path | None] = {}
+    for table in _TABLES:
+        stem = root / table.module / table.name
+        candidates = [stem.with_name(stem.name + ext) for ext in _EXTENSIONS]
+        existing = [path for path in candidates if path.is_file()]
+        if not existing and table.required:
+            raise DataLayoutError(
+                f"MIMIC-IV table {table.module}/{table.name} not found: expected "
+                f"{stem}.csv.gz or {stem}.csv; data_dir must be the MIMIC-IV root "
+                "folder with the hosp/ and icu/ modules"
+            )
+        paths[table.name] = existing[0] if existing else None
+    return paths
+
+
+def _read_header(path: Path) -> list[str]:
+    opener = gzip.open if path.name.endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8", newline="") as handle:
+            return next(csv.reader(handle), [])
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise InputError(
+            f"{path}: cannot read the CSV header ({type(error).__name__}); the file "
+            "must be a MIMIC-IV table as released, gzip-compressed or plain CSV"
+        ) from error
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _view_sql(table: _Table, path: Path) -> str:
+    """A view over the CSV file with explicit types; the dialect is not sniffed."""
+    header = _read_header(path)
+    missing = [name for name in table.columns if name not in header]
+    if missing:
+        raise InputError(
+            f"{path}: missing column(s) {', '.join(missing)}; MIMIC-IV "
+            f"{table.name} must have {', '.join(table.columns)} in its header row"
+        )
+    types = ", ".join(
+        f"{_quote(name)}: {_quote(_COLUMN_TYPES.get(name, 'VARCHAR'))}"
+        for name in header
+    )
+    return (
+        f"CREATE VIEW {table.name} AS SELECT * FROM read_csv({_quote(str(path))}, "
+        f"header = true, auto_detect = false, delim = ',', quote = '\"', "
+        f"escape = '\"', columns = {{{types}}})"
+    )
+
+
+def _first_day_sql(view: str, items: dict[str, tuple[int, ...]], *, by: str) -> str:
+    """Per admission and column, the first non-null value in the first-day window.
+
+    `by` is the join condition between an event row `e` and an admission `a`. Ties
+    at the same charttime go to the lower value, so the result does not depend on
+    file order or thread scheduling.
+    """
+    pairs = ", ".join(f"({i}, {_quote(c)})" for c, ids in items.items() for i in ids)
+    item_ids = ", ".join(str(i) for ids in items.values() for i in ids)
+    fahrenheit = ", ".join(str(i) for i in FAHRENHEIT_ITEMS)
+    value = f"""CASE WHEN e.itemid IN ({fahrenheit}) THEN (e.valuenum - 32) * 5 / 9
+                ELSE e.valuenum END"""
+    pivot = ", ".join(f"max(v) FILTER (WHERE c = {_quote(c)}) AS {c}" for c in items)
+    return f"""
+        SELECT hadm_id, {pivot} FROM (
+            SELECT a.hadm_id, m.c, arg_min({value}, (e.charttime, {value})) AS v
+            FROM {view} AS e
+            JOIN (VALUES {pairs}) AS m(itemid, c) ON e.itemid = m.itemid
+            JOIN adm AS a ON {by} AND e.charttime BETWEEN a.admittime
+                AND a.admittime + INTERVAL {FIRST_DAY_HOURS} HOUR
+            WHERE e.itemid IN ({item_ids}) AND e.valuenum IS NOT NULL
+            GROUP BY a.hadm_id, m.c
+        ) GROUP BY hadm_id"""
+
+
+def _comorbidity_sql() -> str:
+    """Flags per admission, by joining every 3-to-5 character code prefix."""
+    rows = ", ".join(
+        f"({_quote(flag)}, {version}, {_quote(prefix)})"
+        for flag, versions in COMORBIDITY_CODES.items()
+        for version, prefixes in versions.items()
+        for prefix in prefixes
+    )
+    lengths = sorted({len(p) for v in COMORBIDITY_CODES.values() for p in v[9] + v[10]})
+    flags = ", ".join(
+        f"bool_or(c.flag = {_quote(f)}) AS {f}" for f in COMORBIDITY_CODES
+    )
+    return f"""
+        SELECT d.hadm_id, {flags}
+        FROM (SELECT hadm_id, icd_version, left(upper(trim(icd_code)), n) AS prefix
+              FROM diagnoses_icd, (VALUES {", ".join(f"({n})" for n in lengths)}) k(n)
+              WHERE length(trim(icd_code)) >= n) AS d
+        JOIN (VALUES {rows}) AS c(flag, icd_version, prefix)
+            ON d.icd_version = c.icd_version AND d.prefix = c.prefix
+        GROUP BY d.hadm_id"""
+
+
+def _cohort_sql(*, with_vitals: bool) -> str:
+    if with_vitals:
+        by_admission = "e.hadm_id = a.hadm_id"
+        vitals_sql = _first_day_sql("chartevents", VITAL_ITEMS, by=by_admission)
+        vitals_cte = f", vitals AS ({vitals_sql})"
+        vitals = ", ".join(f"v.{c} AS {c}" for c in cohort.VITAL_COLUMNS)
+        vitals_join = "LEFT JOIN vitals AS v ON v.hadm_id = a.hadm_id"
+    else:
+        vitals_cte, vitals_join = "", ""
+        vitals = ", ".join(f"NULL::DOUBLE AS {c}" for c in cohort.VITAL_COLUMNS)
+    # labevents rows from outpatient or pre-admission draws lack hadm_id; they are
+    # matched to the subject's admission whose first day they fall in.
+    by_subject = "e.subject_id = a.subject_id AND coalesce(e.hadm_id = a.hadm_id, true)"
+    labs_sql = _first_day_sql("labevents", LAB_ITEMS, by=by_subject)
+    labs = ", ".join(f"l.{c} AS {c}" for c in cohort.LAB_COLUMNS)
+    flags = ", ".join(
+        f"coalesce(f.{c}, false) AS {c}" for c in cohort.COMORBIDITY_COLUMNS
+    )
+    return f"""
+        WITH adm AS (
+            SELECT a.*, p.gender,
+                p.anchor_age + year(a.admittime) - p.anchor_year AS age_at_admit
+            FROM admissions AS a LEFT JOIN patients AS p USING (subject_id)),
+        labs AS ({labs_sql}),
+        icu AS (SELECT DISTINCT hadm_id FROM icustays WHERE hadm_id IS NOT NULL),
+        flags AS ({_comorbidity_sql()}) {vitals_cte}
+        SELECT a.subject_id AS patient_id, a.hadm_id AS admission_id,
+            a.admittime AS admit_time,
+            -- not least(): it skips nulls, and a missing age must stay null
+            CASE WHEN a.age_at_admit > {AGE_TOP_CODE} THEN {AGE_TOP_CODE}
+                ELSE a.age_at_admit END AS age,
+            a.gender AS sex, a.race, a.admission_type,
+            date_diff('second', a.admittime, a.dischtime) / 86400.0 AS los_days,
+            i.hadm_id IS NOT NULL AS icu_stay,
+            a.hospital_expire_flag = 1 AS died_in_hospital,
+            {vitals}, {labs}, {flags}
+        FROM adm AS a
+        LEFT JOIN labs AS l ON l.hadm_id = a.hadm_id
+        LEFT JOIN icu AS i ON i.hadm_id = a.hadm_id
+        LEFT JOIN flags AS f ON f.hadm_id = a.hadm_id
+        {vitals_join}
+        ORDER BY patient_id, admit_time, admission_id"""
+
+
+def _read_error(error: duckdb.Error, root: Path) -> InputError:
+    """One line naming file, column and line; never the offending value."""
+    message = str(error)
+    column = re.search(r'converting column "([^"]+)"', message)
+    if column:
+        file = re.search(r"^\s*file = (.+)$", message, flags=re.MULTILINE)
+        line = re.search(r"CSV Error on Line: (\d+)", message)
+        wanted = re.search(r"to '([A-Z]+)'", message)
+        return InputError(
+            f"{file.group(1) if file else root}: column {column.group(1)} has a "
+            f"value that is not {wanted.group(1) if wanted else 'of its type'} "
+            f"(CSV line {line.group(1) if line else 'unknown'}); MIMIC-IV tables "
+            "must hold numbers and times there; fix or remove that row"
+        )
+    return InputError(
+        f"cannot read the MIMIC-IV tables in {root} ({type(error).__name__}: "
+        f"{message.splitlines()[0] if message else 'no detail'}); check that the "
+        "files are complete CSV or gzip CSV as released"
+    )
+
+
+def _coarsen(frame: pl.DataFrame) -> pl.DataFrame:
+    """Map MIMIC-IV race and admission_type strings onto the cohort categories."""
+    race = pl.when(pl.col("race").is_null()).then(pl.lit("UNKNOWN"))
+    for prefix, group in RACE_PREFIXES:
+        race = race.when(pl.col("race").str.starts_with(prefix)).then(pl.lit(group))
+    return frame.with_columns(
+        site=pl.lit(MIMIC_SITE),
+        race=race.otherwise(pl.lit("OTHER")),
+        admission_type=pl.col("admission_type").replace_strict(
+            ADMISSION_TYPE_MAP, default=None, return_dtype=pl.String
+        ),
+    )
+
+
+#: Why a column that cohort.NON_NULL_COLUMNS promises could come out null.
+_NULL_CAUSES = {
+    "age": "no hosp/patients row with anchor_age and anchor_year for the subject",
+    "admission_type": "admission_type empty or not one of "
+    + ", ".join(ADMISSION_TYPE_MAP),
+    "los_days": "admittime or dischtime empty",
+    "died_in_hospital": "hospital_expire_flag empty",
+}
+
+
+def _check_admissions(frame: pl.DataFrame, path: Path | None) -> None:
+    """Enforce one row per hadm_id and the cohort's non-null columns."""
+    duplicated = frame["admission_id"].is_duplicated().sum()
+    if duplicated:
+        raise InputError(
+            f"{path}: {duplicated} rows share an hadm_id; MIMIC-IV admissions must "
+            "have one row per hadm_id (was the file concatenated twice?)"
+        )
+    for column in sorted(cohort.NON_NULL_COLUMNS):
+        n_null = frame[column].null_count()
+        if n_null:
+            cause = _NULL_CAUSES.get(column, "the source column is empty")
+            raise InputError(
+                f"{path}: {n_null} admissions have no {column} ({cause}); the "
+                f"cohort requires {column} for every admission, so fix those rows"
+            )
+
+    negative = frame.filter(pl.col("los_days") < 0).height
+    if negative:
+        logger.warning(
+            "%d MIMIC-IV admissions end before they start (dischtime < admittime); "
+            "their los_days is negative",
+            negative,
+        )

@@ -1,0 +1,1 @@
+"""Pure metric computations (no I/O): errors, intervals, coverage."""

@@ -1,0 +1,1 @@
+"""Plots and readable documents made from run results."""

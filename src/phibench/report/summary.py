@@ -1,0 +1,60 @@
+"""What `phibench run` prints: a short table for people, or JSON for machines."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+
+def print_result(result: Any, *, fmt: str) -> None:
+    if fmt == "json":
+        payload = {
+            "run_dir": str(result.run_dir),
+            "passed": result.passed,
+            "criteria": [
+                {k: c.get(k) for k in ("id", "outcome", "observed", "threshold")}
+                for c in result.criteria
+            ],
+            "tracking_uri": result.tracking_uri,
+            "mlflow_run_id": result.mlflow_run_id,
+            "tracking_error": result.tracking_error,
+        }
+        print(json.dumps(payload, indent=2))
+        return
+    print(result_table(result.metrics))
+    for c in result.criteria:
+        observed = c.get("observed")
+        shown = f" (observed {observed:.4g})" if isinstance(observed, float) else ""
+        reason = f": {c['reason']}" if c.get("reason") else ""
+        print(f"  [{c['outcome']}] {c['id']}{shown}{reason}")
+    print(f"results: {result.run_dir}")
+    if result.mlflow_run_id:
+        print(f"mlflow:  run {result.mlflow_run_id} at {result.tracking_uri}")
+    sys.stdout.flush()
+
+
+def result_table(metrics: dict[str, Any]) -> str:
+    """Markdown table: median relative error per query (rows) and epsilon."""
+    queries = metrics["queries"]
+    epsilons = list(next(iter(queries.values()))["by_epsilon"])
+    header = "| query | " + " | ".join(f"ε={e}" for e in epsilons) + " |"
+    lines = [
+        "median relative error over trials (n/r = not released):",
+        header,
+        "|---" * (len(epsilons) + 1) + "|",
+    ]
+    for name, entry in queries.items():
+        cells = []
+        for eps in epsilons:
+            scores = entry["by_epsilon"][eps]
+            value = scores.get("rel_error_median")
+            cells.append("n/r" if not scores["released"] else _fmt(value))
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.2%}" if value >= 0.001 else f"{value:.2e}"

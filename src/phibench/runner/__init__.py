@@ -1,0 +1,1 @@
+"""Running a benchmark: seeds, the run directory, provenance and tracking."""

@@ -1,0 +1,78 @@
+"""A run directory that appears whole or not at all.
+
+Files are written into a hidden `.partial-*` folder beside the destination and
+the folder is renamed into place at the end (an atomic rename on one file
+system). On an error or Ctrl-C the partial folder is removed; a run killed with
+SIGKILL leaves only a `.partial-*` folder, never a folder that looks complete.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from phibench.errors import InputError
+
+
+def run_name(benchmark: str, dataset: str) -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    return f"{benchmark}_{dataset}_{stamp}"
+
+
+def prepare_out_dir(out_dir: Path) -> Path:
+    """Create `out_dir` if needed; InputError if it cannot hold results."""
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"--out {out_dir}: exists and is not a folder; give a folder")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError(
+            f"--out {out_dir}: cannot create the folder ({error.strerror}); "
+            "give a writable folder"
+        ) from None
+    if not os.access(out_dir, os.W_OK):
+        raise InputError(f"--out {out_dir}: folder is not writable; give another")
+    return out_dir
+
+
+@contextmanager
+def staged_run_dir(out_dir: Path, name: str) -> Iterator[Path]:
+    """Yield a partial folder; on success it becomes `out_dir/name`."""
+    final = out_dir / name
+    if final.exists():
+        raise InputError(f"run folder {final} already exists; not overwriting it")
+    partial = Path(tempfile.mkdtemp(prefix=f".partial-{name}-", dir=out_dir))
+    umask = os.umask(0)
+    os.umask(umask)
+    partial.chmod(0o777 & ~umask)  # mkdtemp makes it private; results are not
+    try:
+        yield partial
+        os.replace(partial, final)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write JSON with non-finite numbers as null (strict JSON for any reader)."""
+    text = json.dumps(_finite(data), indent=2, sort_keys=False, allow_nan=False)
+    path.write_text(text + "\n", encoding="utf-8")
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(key): _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value

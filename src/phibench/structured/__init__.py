@@ -1,0 +1,1 @@
+"""Structured-data (D1) methods."""

@@ -1,0 +1,497 @@
+"""Record benchmark runs in MLflow: a local SQLite store by default, or a server.
+
+MLflow is imported lazily, inside the functions, for two reasons: importing it
+takes seconds, and its telemetry switch is read when the package is first
+imported, so `_set_mlflow_env_defaults` must run before that.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import dataclasses
+import json
+import logging
+import math
+import os
+import re
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from phibench.errors import InputError
+
+logger = logging.getLogger(__name__)
+
+MAX_PARAM_VALUE_LENGTH = 6000  # MLflow's limit on a parameter value.
+MAX_TAG_VALUE_LENGTH = 8000  # MLflow's limit on a run tag value.
+MAX_KEY_LENGTH = 250  # MLflow's limit on a metric, parameter or tag key.
+TRUNCATION_MARKER = "...[truncated; full value in params.json]"
+SKIPPED_METRICS_TAG = "phibench.skipped_metrics"
+SERVER_START_TIMEOUT_S = 60.0
+
+# MLflow accepts letters, digits, `_ - . /`, space and (off Windows) colon. Colons
+# are replaced too, so that a store written here can be read on any system.
+_DISALLOWED_KEY_CHARS = re.compile(r"[^A-Za-z0-9_\-. /]")
+
+# Switches MLflow 3.17 reads from the environment, set unless the user chose:
+# - no usage reporting (MLflow honours DO_NOT_TRACK only when it equals "true",
+#   not "1", so its own switch is set);
+# - no "View run at <url>" lines written straight to stdout by the client after
+#   each run on a server, which would corrupt a `--format json` output.
+_MLFLOW_ENV_DEFAULTS = {
+    "MLFLOW_DISABLE_TELEMETRY": "true",
+    "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true",
+}
+_NOISY_LOGGERS = ("mlflow", "alembic", "sqlalchemy", "huey")
+
+
+class TrackingError(RuntimeError):
+    """The MLflow tracking store or server could not record a run."""
+
+
+def _set_mlflow_env_defaults() -> None:
+    """Turn MLflow's usage reporting and stdout links off, unless the user chose."""
+    telemetry_was_unset = "MLFLOW_DISABLE_TELEMETRY" not in os.environ
+    for name, value in _MLFLOW_ENV_DEFAULTS.items():
+        os.environ.setdefault(name, value)
+
+    if telemetry_was_unset and "mlflow.telemetry" in sys.modules:
+        # MLflow was imported before us, its reporting client built with the
+        # setting unset: build it again, which now leaves none.
+        from mlflow.telemetry import set_telemetry_client
+
+        set_telemetry_client()
+
+
+_set_mlflow_env_defaults()
+
+
+def default_tracking_uri(*, workdir: Path) -> str:
+    """Return the SQLite store under `workdir/phibench-runs`, creating the folder."""
+    runs_dir = Path(workdir).expanduser().resolve() / "phibench-runs"
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{runs_dir / 'mlflow.db'}"
+
+
+def flatten_params(params: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    """Flatten nested mappings to dotted keys; lists and scalars become strings."""
+    flat: dict[str, str] = {}
+    for key, value in params.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            flat.update(flatten_params(value, prefix=f"{name}."))
+        else:
+            flat[name] = _to_text(value)
+    return flat
+
+
+def _to_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, default=str)
+
+
+def sanitize_key(key: str) -> str:
+    """Map `key` to a name MLflow accepts (characters, path form and length)."""
+    cleaned = _DISALLOWED_KEY_CHARS.sub("_", str(key))
+
+    # MLflow refuses names that a path normalisation would change.
+    parts = [part for part in cleaned.split("/") if part]
+    parts = ["_" if part in {".", ".."} else part for part in parts]
+    return ("/".join(parts) or "_")[:MAX_KEY_LENGTH]
+
+
+def _truncate(value: str, limit: int) -> str:
+    if len(value) <= limit:
+        return value
+    return value[: limit - len(TRUNCATION_MARKER)] + TRUNCATION_MARKER
+
+
+def _unique_keys(items: Mapping[str, Any], what: str) -> dict[str, Any]:
+    """Sanitise the keys of `items`, refusing two keys that become one."""
+    out: dict[str, Any] = {}
+    origin: dict[str, str] = {}
+    for key, value in items.items():
+        clean = sanitize_key(key)
+        if clean in out:
+            raise ValueError(
+                f"{what} names {origin[clean]!r} and {key!r} both become {clean!r} "
+                "in MLflow; rename one of them"
+            )
+        out[clean] = value
+        origin[clean] = key
+    return out
+
+
+@dataclasses.dataclass(frozen=True)
+class RunContent:
+    """What `log_run` sends to MLflow, with keys and values MLflow accepts."""
+
+    params: dict[str, str]
+    metrics: dict[str, float]
+    tags: dict[str, str]
+    skipped_metrics: list[str]
+
+
+def prepare_content(
+    *,
+    params: Mapping[str, Any],
+    metrics: Mapping[str, float],
+    tags: Mapping[str, str],
+) -> RunContent:
+    """Flatten, sanitise and truncate; set aside non-finite metrics in a tag."""
+    flat = {
+        key: _truncate(value, MAX_PARAM_VALUE_LENGTH)
+        for key, value in _unique_keys(flatten_params(params), "parameter").items()
+    }
+    finite: dict[str, float] = {}
+    skipped: list[str] = []
+    for key, value in _unique_keys(metrics, "metric").items():
+        number = float(value)
+        if math.isfinite(number):
+            finite[key] = number
+        else:
+            skipped.append(key)
+
+    run_tags = {
+        key: _truncate(str(value), MAX_TAG_VALUE_LENGTH)
+        for key, value in _unique_keys(tags, "tag").items()
+    }
+    if skipped:
+        names = ",".join(skipped)
+        run_tags[SKIPPED_METRICS_TAG] = _truncate(names, MAX_TAG_VALUE_LENGTH)
+    return RunContent(flat, finite, run_tags, skipped)
+
+
+def _safe_uri(uri: str) -> str:
+    """Drop any user name and password from `uri` before it goes in a message."""
+    parts = urllib.parse.urlsplit(uri)
+    if parts.username is None and parts.password is None:
+        return uri
+    netloc = parts.hostname or ""
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+
+
+def _tracking_error(uri: str, exc: BaseException) -> TrackingError:
+    """One line naming the store and the first line of MLflow's message."""
+    lines = str(exc).strip().splitlines()
+    cause = lines[0] if lines else type(exc).__name__
+    password = urllib.parse.urlsplit(uri).password
+    if password:
+        cause = cause.replace(password, "***")
+    if len(cause) > 300:
+        cause = cause[:297] + "..."
+    return TrackingError(f"MLflow tracking at {_safe_uri(uri)} failed: {cause}")
+
+
+@contextlib.contextmanager
+def _quiet_mlflow_loggers() -> Iterator[None]:
+    """Raise MLflow's, Alembic's and SQLAlchemy's loggers to WARNING for a while."""
+    # Importing MLflow sets its loggers' levels: import first, so that the levels
+    # restored afterwards are MLflow's own.
+    import mlflow  # noqa: F401
+
+    saved = {name: logging.getLogger(name).level for name in _NOISY_LOGGERS}
+    for name in _NOISY_LOGGERS:
+        noisy = logging.getLogger(name)
+        if noisy.getEffectiveLevel() < logging.WARNING:
+            noisy.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for name, level in saved.items():
+            logging.getLogger(name).setLevel(level)
+
+
+def _sqlite_artifact_location(tracking_uri: str) -> str | None:
+    """Return `<folder of the database>/artifacts` for a SQLite URI, else None."""
+    if not tracking_uri.startswith("sqlite:"):
+        return None
+    path = urllib.parse.urlsplit(tracking_uri).path
+    # `sqlite:///x.db` is relative, `sqlite:////abs/x.db` absolute.
+    db_path = path[1:] if path.startswith("/") else path
+    if db_path in {"", ":memory:"}:
+        raise InputError(
+            f"tracking_uri={tracking_uri!r} is an in-memory SQLite store; "
+            "give a database file, e.g. sqlite:///runs/mlflow.db"
+        )
+    return (Path(db_path).resolve().parent / "artifacts").as_uri()
+
+
+def _check_server_reachable(tracking_uri: str, timeout_s: float = 5.0) -> None:
+    """Fail fast when nothing answers at an HTTP tracking URI.
+
+    MLflow's client retries a refused connection for minutes by default; one
+    short request tells "nothing listening" apart from a slow server.
+    """
+    if not tracking_uri.startswith(("http://", "https://")):
+        return
+    # Credentials are left out: any HTTP answer, even 401, shows a server is there.
+    safe = _safe_uri(tracking_uri)
+    try:
+        with urllib.request.urlopen(f"{safe.rstrip('/')}/health", timeout=timeout_s):
+            pass
+    except urllib.error.HTTPError:
+        pass  # Something answers; MLflow's own calls will judge the reply.
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        if isinstance(reason, ssl.SSLError):
+            return  # A TLS peer answered; MLflow applies its own TLS settings.
+        raise TrackingError(
+            f"MLflow tracking at {safe} is unreachable: {reason}"
+        ) from None
+
+
+def _experiment_id(
+    client: Any, tracking_uri: str, experiment: str, location: str | None
+) -> str:
+    found = client.get_experiment_by_name(experiment)
+    if found is None:
+        return client.create_experiment(experiment, artifact_location=location)
+
+    if found.lifecycle_stage != "active":
+        raise TrackingError(
+            f"MLflow experiment {experiment!r} at {_safe_uri(tracking_uri)} is "
+            "deleted; restore it in MLflow or choose another experiment name"
+        )
+    if location is not None and not found.artifact_location.startswith(location):
+        logger.warning(
+            "Experiment %r keeps its earlier artifact location %s",
+            experiment,
+            found.artifact_location,
+        )
+    return found.experiment_id
+
+
+def log_run(
+    *,
+    tracking_uri: str,
+    experiment: str,
+    run_name: str,
+    params: Mapping[str, Any],
+    metrics: Mapping[str, float],
+    artifacts_dir: Path,
+    tags: Mapping[str, str],
+) -> str:
+    """Record one run (params, finite metrics, tags, files) and return its id.
+
+    Nested params are flattened to dotted keys; values over MLflow's limit are
+    truncated, and the full params are stored as the artifact `params.json`
+    unless `artifacts_dir` already holds one. Non-finite metrics are not logged:
+    their names go in the tag `phibench.skipped_metrics`.
+
+    Raises:
+        TrackingError: the store or server could not be reached or refused a call.
+    """
+    artifacts_dir = Path(artifacts_dir)
+    if not artifacts_dir.is_dir():
+        raise InputError(
+            f"artifacts_dir={str(artifacts_dir)!r} is not a folder; "
+            "pass the folder holding the run's output files"
+        )
+    location = _sqlite_artifact_location(tracking_uri)
+    content = prepare_content(params=params, metrics=metrics, tags=tags)
+    if content.skipped_metrics:
+        logger.warning(
+            "Not logging %d non-finite metrics: %s",
+            len(content.skipped_metrics),
+            content.skipped_metrics,
+        )
+
+    _check_server_reachable(tracking_uri)
+    with _quiet_mlflow_loggers():
+        try:
+            run_id = _record(
+                tracking_uri=tracking_uri,
+                experiment=(experiment, location),
+                run_name=run_name,
+                content=content,
+                full_params=params,
+                artifacts_dir=artifacts_dir,
+            )
+        except (TrackingError, InputError):
+            raise
+        except Exception as exc:
+            raise _tracking_error(tracking_uri, exc) from exc
+
+    logger.info(
+        "Logged MLflow run %s (%d params, %d metrics) to %s",
+        run_id,
+        len(content.params),
+        len(content.metrics),
+        _safe_uri(tracking_uri),
+    )
+    return run_id
+
+
+def _record(
+    *,
+    tracking_uri: str,
+    experiment: tuple[str, str | None],
+    run_name: str,
+    content: RunContent,
+    full_params: Mapping[str, Any],
+    artifacts_dir: Path,
+) -> str:
+    """Create the run and fill it; a run left half-written is marked FAILED."""
+    import mlflow
+    from mlflow.entities import Metric, Param, RunTag
+
+    client = mlflow.MlflowClient(tracking_uri=tracking_uri)
+    experiment_id = _experiment_id(client, tracking_uri, *experiment)
+    run_id = client.create_run(experiment_id, run_name=run_name).info.run_id
+    now_ms = int(time.time() * 1000)
+    try:
+        client.log_batch(
+            run_id,
+            metrics=[Metric(k, v, now_ms, 0) for k, v in content.metrics.items()],
+            params=[Param(k, v) for k, v in content.params.items()],
+            tags=[RunTag(k, v) for k, v in content.tags.items()],
+        )
+        client.log_artifacts(run_id, str(artifacts_dir))
+        if not (artifacts_dir / "params.json").exists():
+            text = json.dumps(full_params, indent=2, default=str)
+            client.log_text(run_id, text, "params.json")
+    except Exception:
+        with contextlib.suppress(Exception):
+            client.set_terminated(run_id, "FAILED")
+        raise
+    client.set_terminated(run_id, "FINISHED")
+    return run_id
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _server_env() -> dict[str, str]:
+    env = dict(os.environ)
+    for name, value in _MLFLOW_ENV_DEFAULTS.items():
+        env.setdefault(name, value)
+    # The job runner serves GenAI evaluation jobs, which phibench does not use;
+    # without it the server is one process fewer and writes nothing to /dev/shm.
+    env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] = "false"
+    return env
+
+
+def _drain(stream: Any, tail: collections.deque[str]) -> None:
+    """Keep the last lines the server writes, so a failed start can say why."""
+    for raw in iter(stream.readline, b""):
+        line = raw.decode(errors="replace").rstrip()
+        tail.append(line)
+        logger.debug("mlflow server: %s", line)
+    stream.close()
+
+
+def _wait_healthy(proc: subprocess.Popen[bytes], uri: str, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{uri}/health", timeout=2) as reply:
+                if reply.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.25)
+    raise RuntimeError(f"no answer from /health within {timeout_s:.0f} s")
+
+
+def _stop_group(proc: subprocess.Popen[bytes], grace_s: float = 10.0) -> None:
+    """Stop the server's whole process group: SIGTERM, then SIGKILL."""
+    pgid = proc.pid  # start_new_session made the server its group's leader.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        logger.warning("MLflow server ignored SIGTERM for %.0f s; killing it", grace_s)
+    # Workers may outlive the leader: whatever remains in the group is killed.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signal.SIGKILL)
+    proc.wait()
+
+
+@contextlib.contextmanager
+def start_local_server(
+    *,
+    backend_store_uri: str,
+    artifacts_dir: Path,
+    port: int | None = None,
+    timeout_s: float = SERVER_START_TIMEOUT_S,
+) -> Iterator[str]:
+    """Run `mlflow server` on 127.0.0.1 for the duration of a `with` block.
+
+    Yields the server's URI. The server proxies artifacts into `artifacts_dir`.
+    On exit its whole process group is stopped. Starting takes 8-25 s on two
+    busy cores, most of it importing MLflow in two processes.
+
+    Raises:
+        TrackingError: the server exited, or did not answer on /health within
+            `timeout_s` seconds.
+    """
+    port = _free_port() if port is None else port
+    uri = f"http://127.0.0.1:{port}"
+    artifacts_dir = Path(artifacts_dir).resolve()
+    artifacts_dir.mkdir(parents=True, exist_ok=True)
+    command = [
+        sys.executable, "-m", "mlflow", "server",
+        "--host", "127.0.0.1",
+        "--port", str(port),
+        "--workers", "1",
+        "--backend-store-uri", backend_store_uri,
+        "--serve-artifacts",
+        "--artifacts-destination", str(artifacts_dir),
+    ]  # fmt: skip
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=_server_env(),
+        start_new_session=True,
+    )
+    tail: collections.deque[str] = collections.deque(maxlen=20)
+    drainer = threading.Thread(target=_drain, args=(proc.stdout, tail), daemon=True)
+    drainer.start()
+    try:
+        _wait_healthy(proc, uri, timeout_s)
+    except RuntimeError as exc:
+        _stop_group(proc)
+        last = next((line for line in reversed(tail) if line.strip()), "")
+        raise TrackingError(
+            f"MLflow server at {uri} did not start: {exc}; last output: {last!r}"
+        ) from None
+    except BaseException:  # e.g. Ctrl-C while waiting: leave no server behind.
+        _stop_group(proc)
+        raise
+
+    logger.info(
+        "MLflow server up at %s (pid %d) after %.1f s",
+        uri,
+        proc.pid,
+        time.monotonic() - started,
+    )
+    try:
+        yield uri
+    finally:
+        _stop_group(proc)
+        drainer.join(timeout=5)
+        logger.info("MLflow server at %s stopped", uri)

@@ -1,0 +1,282 @@
+"""Logging runs to a local SQLite MLflow store, and failing cleanly on a server."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import mlflow
+import pytest
+
+from phibench.errors import InputError
+from phibench.tracking import TrackingError, default_tracking_uri, log_run, mlflow_log
+from phibench.tracking.mlflow_log import (
+    MAX_PARAM_VALUE_LENGTH,
+    SKIPPED_METRICS_TAG,
+    TRUNCATION_MARKER,
+    flatten_params,
+    sanitize_key,
+)
+
+# MLflow 3.17's SQLite store declares a relationship with SQLAlchemy's `noload`
+# strategy, which SQLAlchemy 2.1 deprecates; the warning is raised once, when the
+# store's mappers are first configured, and is not ours to fix.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:The ``noload`` loader strategy is deprecated"
+    ":sqlalchemy.exc.SADeprecationWarning"
+)
+
+PARAMS = {
+    "method": "laplace",
+    "privacy": {"epsilons": [0.5, 1.0], "delta": 1e-6, "unit": {"kind": "patient"}},
+    "seed": 7,
+    "notes": "x" * (MAX_PARAM_VALUE_LENGTH + 50),
+}
+METRICS = {"utility/mae": 0.25, "n rows (kept)": 100, "ci_low": float("nan")}
+
+
+@pytest.fixture
+def artifacts(tmp_path: Path) -> Path:
+    folder = tmp_path / "out"
+    (folder / "figures").mkdir(parents=True)
+    (folder / "results.json").write_text('{"mae": 0.25}')
+    (folder / "figures" / "curve.svg").write_text("<svg/>")
+    return folder
+
+
+@pytest.fixture
+def elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty working folder: nothing may be written to it."""
+    cwd = tmp_path / "elsewhere"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    return cwd
+
+
+def _log(uri: str, artifacts_dir: Path, **overrides: object) -> str:
+    kwargs: dict = {
+        "tracking_uri": uri,
+        "experiment": "unit",
+        "run_name": "run-1",
+        "params": PARAMS,
+        "metrics": METRICS,
+        "artifacts_dir": artifacts_dir,
+        "tags": {"phibench.dataset": "synthetic-demo"},
+    }
+    kwargs.update(overrides)
+    return log_run(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"a": 1}, {"a": "1"}),
+        ({"a": {"b": {"c": "x"}}}, {"a.b.c": "x"}),
+        ({"eps": [0.5, 1.0]}, {"eps": "[0.5, 1.0]"}),
+        ({"flag": True, "none": None}, {"flag": "true", "none": "null"}),
+        ({"empty": {}}, {"empty": "{}"}),
+        ({"p": Path("/a/b")}, {"p": '"/a/b"'}),
+    ],
+)
+def test_flatten_params(params: dict, expected: dict) -> None:
+    assert flatten_params(params) == expected
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("utility/mae", "utility/mae"),
+        ("n rows (kept)", "n rows _kept_"),
+        ("ratio:a", "ratio_a"),
+        ("/lead//double/", "lead/double"),
+        ("a/../b", "a/_/b"),
+        ("ε", "_"),
+        ("", "_"),
+        ("k" * 300, "k" * 250),
+    ],
+)
+def test_sanitize_key(key: str, expected: str) -> None:
+    assert sanitize_key(key) == expected
+
+
+def test_default_tracking_uri_creates_folder(tmp_path: Path) -> None:
+    uri = default_tracking_uri(workdir=tmp_path / "work")
+
+    assert uri == f"sqlite:///{tmp_path.resolve()}/work/phibench-runs/mlflow.db"
+    assert (tmp_path / "work" / "phibench-runs").is_dir()
+
+
+def test_log_run_to_sqlite(tmp_path: Path, artifacts: Path, elsewhere: Path) -> None:
+    uri = default_tracking_uri(workdir=tmp_path)
+
+    run_id = _log(uri, artifacts)
+
+    run = mlflow.MlflowClient(tracking_uri=uri).get_run(run_id)
+    params = run.data.params
+    assert params["privacy.epsilons"] == "[0.5, 1.0]"
+    assert params["privacy.unit.kind"] == "patient"
+    assert params["seed"] == "7"
+    assert len(params["notes"]) == MAX_PARAM_VALUE_LENGTH
+    assert params["notes"].endswith(TRUNCATION_MARKER)
+    assert run.data.metrics == {"utility/mae": 0.25, "n rows _kept_": 100.0}
+    assert run.data.tags[SKIPPED_METRICS_TAG] == "ci_low"
+    assert run.data.tags["phibench.dataset"] == "synthetic-demo"
+    assert run.info.run_name == "run-1"
+    assert run.info.status == "FINISHED"
+
+    stored = tmp_path / "phibench-runs" / "artifacts" / run_id / "artifacts"
+    assert (stored / "results.json").read_text() == '{"mae": 0.25}'
+    assert (stored / "figures" / "curve.svg").is_file()
+    assert json.loads((stored / "params.json").read_text())["notes"] == PARAMS["notes"]
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_log_run_keeps_callers_params_json(tmp_path: Path, artifacts: Path) -> None:
+    (artifacts / "params.json").write_text('{"from": "runner"}')
+    uri = default_tracking_uri(workdir=tmp_path)
+
+    run_id = _log(uri, artifacts)
+
+    stored = tmp_path / "phibench-runs" / "artifacts" / run_id / "artifacts"
+    assert json.loads((stored / "params.json").read_text()) == {"from": "runner"}
+
+
+def test_log_run_reuses_experiment(tmp_path: Path, artifacts: Path) -> None:
+    uri = default_tracking_uri(workdir=tmp_path)
+
+    first = _log(uri, artifacts)
+    second = _log(uri, artifacts, run_name="run-2", metrics={}, params={})
+
+    client = mlflow.MlflowClient(tracking_uri=uri)
+    assert client.get_run(first).info.experiment_id == (
+        client.get_run(second).info.experiment_id
+    )
+    assert SKIPPED_METRICS_TAG not in client.get_run(second).data.tags
+
+
+def test_log_run_keeps_console_clean(
+    tmp_path: Path, artifacts: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    before = {name: logging.getLogger(name).level for name in ("mlflow", "alembic")}
+
+    _log(default_tracking_uri(workdir=tmp_path), artifacts)
+
+    after = {name: logging.getLogger(name).level for name in ("mlflow", "alembic")}
+    assert after == before
+    out, err = capfd.readouterr()
+    assert out == ""
+    assert "INFO" not in err  # e.g. MLflow's "Creating initial database tables"
+
+
+def test_colliding_metric_names_are_refused(tmp_path: Path, artifacts: Path) -> None:
+    uri = default_tracking_uri(workdir=tmp_path)
+
+    with pytest.raises(ValueError, match=r"'a:b' and 'a_b' both become 'a_b'"):
+        _log(uri, artifacts, metrics={"a:b": 1.0, "a_b": 2.0})
+
+
+def test_missing_artifacts_dir_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"artifacts_dir=.*is not a folder"):
+        _log(default_tracking_uri(workdir=tmp_path), tmp_path / "missing")
+
+
+def test_in_memory_sqlite_is_refused(artifacts: Path) -> None:
+    with pytest.raises(InputError, match="in-memory SQLite store"):
+        _log("sqlite://", artifacts)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def no_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    # MLflow's client otherwise retries a failed request for minutes.
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "5")
+
+
+@pytest.mark.usefixtures("no_retries")
+def test_unreachable_server_raises_quickly(artifacts: Path) -> None:
+    uri = f"http://127.0.0.1:{_free_port()}"
+    started = time.monotonic()
+
+    with pytest.raises(TrackingError) as caught:
+        _log(uri, artifacts)
+
+    assert time.monotonic() - started < 10
+    message = str(caught.value)
+    assert message.startswith(f"MLflow tracking at {uri} is unreachable:")
+    assert "\n" not in message
+
+
+class _NotMlflow(http.server.BaseHTTPRequestHandler):
+    """A web server that answers every request with 404."""
+
+    def do_GET(self) -> None:
+        self.send_error(404)
+
+    do_POST = do_GET
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def not_mlflow_server() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NotMlflow)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+@pytest.mark.usefixtures("no_retries")
+def test_server_error_raises_tracking_error(
+    not_mlflow_server: str, artifacts: Path
+) -> None:
+    with pytest.raises(TrackingError) as caught:
+        _log(not_mlflow_server, artifacts)
+
+    message = str(caught.value)
+    assert message.startswith(f"MLflow tracking at {not_mlflow_server} failed:")
+    assert "\n" not in message
+
+
+def test_credentials_are_not_echoed(artifacts: Path) -> None:
+    uri = f"http://user:secret@127.0.0.1:{_free_port()}"
+
+    with pytest.raises(TrackingError) as caught:
+        _log(uri, artifacts)
+
+    assert "secret" not in str(caught.value)
+
+
+def test_telemetry_default_respects_user(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "false")
+    monkeypatch.delenv("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", raising=False)
+
+    mlflow_log._set_mlflow_env_defaults()
+
+    assert os.environ["MLFLOW_DISABLE_TELEMETRY"] == "false"
+    assert os.environ["MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT"] == "true"
+
+
+def test_telemetry_off_when_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MLFLOW_DISABLE_TELEMETRY", raising=False)
+
+    mlflow_log._set_mlflow_env_defaults()
+
+    assert os.environ["MLFLOW_DISABLE_TELEMETRY"] == "true"
+    assert mlflow.telemetry.get_telemetry_client() is None
