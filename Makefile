@@ -6,8 +6,7 @@ UV_FROM_PATH := $(shell command -v uv 2>/dev/null)
 UV ?= $(if $(UV_FROM_PATH),$(UV_FROM_PATH),$(CURDIR)/.tools/uv/bin/uv)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON_PREFERENCE := only-system
-export MLFLOW_ENABLE_TELEMETRY := false
-export DO_NOT_TRACK := 1
+export MLFLOW_DISABLE_TELEMETRY := true
 
 .PHONY: run test lint sync bench clean
 

@@ -70,8 +70,8 @@ def build_folder(demo: Path, target: Path, n_lab_rows: int) -> None:
     Each demo table (11 MB in all) is held in memory once; COPY then streams the
     shifted copies into gzip, so memory stays flat whatever the size.
     """
-    config = {"threads": 2, "memory_limit": "1GB", "preserve_insertion_order": False}
-    connection = duckdb.connect(config=config)
+    connection = duckdb.connect(config={**DUCKDB_CONFIG, "memory_limit": "1GB"})
+    connection.execute("SET enable_progress_bar = false")
     strides = {"subject_id": SUBJECT_STRIDE, "hadm_id": HADM_STRIDE}
     demo_labs = _sql_path(demo / "hosp" / "labevents.csv.gz")
     n_demo = connection.execute(f"SELECT count(*) FROM read_csv({demo_labs})")
@@ -123,6 +123,7 @@ def child_scan(data_dir: Path, *, sniff: bool = False) -> float:
         options = f", header = true, auto_detect = false, columns = {{{columns}}}"
     with tempfile.TemporaryDirectory(prefix="phibench-bench-") as spill:
         connection = duckdb.connect(config={**DUCKDB_CONFIG, "temp_directory": spill})
+        connection.execute("SET enable_progress_bar = false")
         start = time.perf_counter()
         connection.sql(
             "SELECT count(valuenum), max(charttime), max(hadm_id), max(subject_id) "

@@ -33,10 +33,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _console_logging() -> None:
+    package_logger = logging.getLogger("phibench")
+    if any(getattr(h, "phibench_console", False) for h in package_logger.handlers):
+        return
     console = logging.StreamHandler(sys.stderr)
+    console.phibench_console = True
     console.setLevel(logging.WARNING)
     console.setFormatter(logging.Formatter("phibench: %(levelname)s: %(message)s"))
-    logging.getLogger("phibench").addHandler(console)
+    package_logger.addHandler(console)
 
 
 def _parser() -> argparse.ArgumentParser:

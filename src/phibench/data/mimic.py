@@ -39,7 +39,8 @@ FIRST_DAY_HOURS = 24
 AGE_TOP_CODE = 91
 
 #: DuckDB settings: bounded memory with spilling, two threads, and no extension
-#: downloads (gzip CSV reading is built in).
+#: downloads (gzip CSV reading is built in). The progress bar, a per-connection
+#: setting, is switched off after connecting.
 DUCKDB_CONFIG: dict[str, str | int | bool] = {
     "memory_limit": "512MB",
     "threads": 2,
@@ -216,23 +217,7 @@ def load_mimic_iv(
             root,
         )
 
-    sql = _cohort_sql(with_vitals=paths["chartevents"] is not None)
-    with tempfile.TemporaryDirectory(prefix="phibench-duckdb-") as spill_dir:
-        connection = duckdb.connect(
-            config={**DUCKDB_CONFIG, "temp_directory": spill_dir}
-        )
-        try:
-            for table in _TABLES:
-                if paths[table.name] is not None:
-                    connection.execute(_view_sql(table, paths[table.name]))
-            frame = pl.DataFrame(connection.sql(sql))
-        except duckdb.Error as error:
-            # `from None`: DuckDB's message quotes the offending CSV line, which
-            # is patient data and must not reach logs through the traceback.
-            raise _read_error(error, root) from None
-        finally:
-            connection.close()
-
+    frame = _query(root, paths)
     frame = _coarsen(frame)
     _check_admissions(frame, paths["admissions"])
     logger.info(
@@ -293,6 +278,27 @@ def _locate_tables(root: Path) -> dict[str, Path | None]:
             )
         paths[table.name] = existing[0] if existing else None
     return paths
+
+
+def _query(root: Path, paths: dict[str, Path | None]) -> pl.DataFrame:
+    """Run the cohort query in a fresh in-memory DuckDB that spills to a temp dir."""
+    sql = _cohort_sql(with_vitals=paths["chartevents"] is not None)
+    with tempfile.TemporaryDirectory(prefix="phibench-duckdb-") as spill_dir:
+        connection = duckdb.connect(
+            config={**DUCKDB_CONFIG, "temp_directory": spill_dir}
+        )
+        try:
+            connection.execute("SET enable_progress_bar = false")
+            for table in _TABLES:
+                if paths[table.name] is not None:
+                    connection.execute(_view_sql(table, paths[table.name]))
+            return pl.DataFrame(connection.sql(sql))
+        except duckdb.Error as error:
+            # `from None`: DuckDB's message quotes the offending CSV line, which
+            # is patient data and must not reach logs through the traceback.
+            raise _read_error(error, root) from None
+        finally:
+            connection.close()
 
 
 def _read_header(path: Path) -> list[str]:

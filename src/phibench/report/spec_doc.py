@@ -47,7 +47,7 @@ def render_spec(spec: BenchmarkSpec) -> str:
         "|---|---|---|",
         *[
             f"| {c.id} | {c.query}: {c.metric} at ε = {c.at_epsilon:g} {c.op} "
-            f"{c.threshold:g} | {c.min_patients} patients |"
+            f"{c.threshold:g} | {c.min_patients} patients, {c.min_trials} trials |"
             for c in spec.criteria
         ],
         "",

@@ -26,6 +26,14 @@ def evaluate_one(criterion: Criterion, metrics: dict[str, Any]) -> dict[str, Any
             f"from {criterion.min_patients}",
         }
 
+    n_trials = metrics.get("trials", criterion.min_trials)
+    if n_trials < criterion.min_trials:
+        return outcome | {
+            "outcome": "not_applicable",
+            "reason": f"the run has {n_trials} trials, the criterion needs "
+            f"{criterion.min_trials} to judge a rate",
+        }
+
     query = metrics["queries"].get(criterion.query)
     scores = (query or {}).get("by_epsilon", {}).get(f"{criterion.at_epsilon:g}")
     if scores is None:

@@ -38,7 +38,7 @@ class Criterion(_Strict):
 
     Judged on `statistic` (e.g. the median over trials) of `metric`. It is not
     applicable (neither pass nor fail) when the cohort has fewer than
-    `min_patients` patients.
+    `min_patients` patients or the run fewer than `min_trials` trials.
     """
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
@@ -49,6 +49,7 @@ class Criterion(_Strict):
     op: Literal["<=", ">=", "<", ">"]
     threshold: float
     min_patients: int = Field(default=0, ge=0)
+    min_trials: int = Field(default=1, ge=1)
 
     @model_validator(mode="after")
     def _finite(self) -> Criterion:

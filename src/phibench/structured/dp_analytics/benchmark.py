@@ -135,6 +135,7 @@ def run(
         timing["reference_s_per_release"], 1e-9
     )
     metrics = {
+        "trials": settings.trials,
         "cohort": {
             "n_admissions": frame.height,
             "n_patients": frame[unit.identifier].n_unique(),
