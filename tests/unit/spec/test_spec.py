@@ -86,3 +86,15 @@ def test_criterion_at_an_epsilon_not_run_does_not_apply():
     metrics["queries"]["mean_age"]["by_epsilon"] = {"2": {"rel_error_median": 0.01}}
     result = criteria.evaluate_one(criterion, metrics)
     assert result["outcome"] == "not_applicable" and "--epsilons" in result["reason"]
+
+
+def test_rendered_spec_document_is_up_to_date():
+    from pathlib import Path
+
+    from phibench.report.spec_doc import render_spec
+
+    doc = Path(__file__).resolve().parents[3] / "docs" / "specs" / "dp-analytics.md"
+    assert doc.read_text() == render_spec(packaged_spec("dp-analytics")), (
+        "regenerate with: uv run phibench spec show dp-analytics > "
+        "docs/specs/dp-analytics.md"
+    )
