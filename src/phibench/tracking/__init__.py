@@ -1,10 +1,6 @@
 """Run tracking: record benchmark runs in MLflow (local SQLite store or server)."""
 
-from phibench.tracking.mlflow_log import (
-    TrackingError,
-    default_tracking_uri,
-    log_run,
-    start_local_server,
-)
+from phibench.tracking.mlflow_log import TrackingError, default_tracking_uri, log_run
+from phibench.tracking.server import start_local_server
 
 __all__ = ["TrackingError", "default_tracking_uri", "log_run", "start_local_server"]
