@@ -10,18 +10,39 @@ import argparse
 import json
 import logging
 import math
+import signal
 import sys
+import threading
 from pathlib import Path
+from typing import NoReturn
 
 from phibench.errors import InputError
 
 EXIT_OK, EXIT_CRITERION_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with phibench's one-line errors (exit 2) instead of a usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        print(
+            f"phibench: error: {self.prog}: {message} (see {self.prog} --help)",
+            file=sys.stderr,
+        )
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+def _terminate(signum, frame) -> None:
+    # SIGTERM unwinds like Ctrl-C, so a partial run folder is removed.
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     _console_logging()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         return args.handler(args)
     except InputError as error:
@@ -44,11 +65,13 @@ def _console_logging() -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="phibench",
         description="Benchmarks of privacy-enhancing technologies on health data.",
     )
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(
+        dest="command", required=True, parser_class=_Parser
+    )
 
     bench = commands.add_parser("benchmarks", help="list the benchmarks")
     bench_cmds = bench.add_subparsers(dest="action", required=True)
@@ -106,7 +129,7 @@ def _dp_analytics_parser(commands) -> None:
         help="public upper bound on the number of admissions",
     )
     run.add_argument(
-        "--n-admissions", type=int, default=10_000, help="size of the embedded cohort"
+        "--n-admissions", type=int, help="size of the embedded cohort (10,000)"
     )
     run.add_argument("--seed", type=int, default=1, help="root seed of the run")
     run.add_argument("--out", type=Path, default=Path("phibench-runs"))
@@ -142,7 +165,7 @@ def _run_dp_analytics(args: argparse.Namespace) -> int:
     from phibench.structured.dp_analytics.benchmark import Settings
 
     overrides = {
-        "epsilons": parse_epsilons(args.epsilons) if args.epsilons else None,
+        "epsilons": None if args.epsilons is None else parse_epsilons(args.epsilons),
         "trials": args.trials,
         "delta": args.delta,
         "contribution_cap": args.contribution_cap,

@@ -15,6 +15,7 @@ import gzip
 import logging
 import re
 import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -180,6 +181,14 @@ def _query(root: Path, paths: dict[str, Path | None]) -> pl.DataFrame:
             # `from None`: DuckDB's message quotes the offending CSV line, which
             # is patient data and must not reach logs through the traceback.
             raise _read_error(error, root) from None
+        except (OSError, EOFError, zlib.error) as error:
+            cause = "corrupt or truncated gzip data"
+            if isinstance(error, OSError) and error.strerror:
+                cause = error.strerror
+            raise DataLayoutError(
+                f"{root}: a table could not be read ({cause}); check the files "
+                "against the release's SHA256SUMS.txt and fetch damaged ones again"
+            ) from None
         finally:
             connection.close()
 
@@ -189,7 +198,7 @@ def _read_header(path: Path) -> list[str]:
     try:
         with opener(path, "rt", encoding="utf-8", newline="") as handle:
             return next(csv.reader(handle), [])
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError, csv.Error) as error:
         raise InputError(
             f"{path}: cannot read the CSV header ({type(error).__name__}); the file "
             "must be a MIMIC-IV table as released, gzip-compressed or plain CSV"

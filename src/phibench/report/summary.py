@@ -35,17 +35,21 @@ def print_result(result: Any, *, fmt: str) -> None:
 
 
 def result_table(metrics: dict[str, Any]) -> str:
-    """Markdown table: median relative error per query (rows) and epsilon."""
+    """Markdown table: median relative error per query (rows) and epsilon.
+
+    The truncation bias column is the error that remains without any noise,
+    from capping each patient's admissions and clamping values.
+    """
     queries = metrics["queries"]
     epsilons = list(next(iter(queries.values()))["by_epsilon"])
-    header = "| query | " + " | ".join(f"ε={e}" for e in epsilons) + " |"
+    header = "| query | truncation bias | " + " | ".join(f"ε={e}" for e in epsilons)
     lines = [
         "median relative error over trials (n/r = not released):",
-        header,
-        "|---" * (len(epsilons) + 1) + "|",
+        header + " |",
+        "|---" * (len(epsilons) + 2) + "|",
     ]
     for name, entry in queries.items():
-        cells = []
+        cells = [_bias(entry)]
         for eps in epsilons:
             scores = entry["by_epsilon"][eps]
             value = scores.get("rel_error_median")
@@ -54,7 +58,15 @@ def result_table(metrics: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _bias(entry: dict[str, Any]) -> str:
+    if "truncation_bias_relative" in entry:
+        return f"{entry['truncation_bias_relative']:+.1%}"
+    if "truncation_bias_l1" in entry:
+        return f"L1 {entry['truncation_bias_l1']:.0f}"
+    return "-"
+
+
 def _fmt(value: float | None) -> str:
     if value is None:
         return "-"
-    return f"{value:.2%}" if value >= 0.001 else f"{value:.2e}"
+    return f"{value:.2%}" if value == 0 or value >= 0.001 else f"{value:.2e}"

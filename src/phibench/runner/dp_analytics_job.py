@@ -12,16 +12,23 @@ import numpy as np
 from tqdm import tqdm
 
 from phibench.data import datasets
+from phibench.errors import InputError
 from phibench.report.plots import privacy_utility_plot
 from phibench.runner import provenance, rundir
 from phibench.runner.seeds import SeedPlan
 from phibench.spec import criteria, packaged_spec
 from phibench.structured.dp_analytics import benchmark
-from phibench.tracking import TrackingError, default_tracking_uri, log_run
+from phibench.tracking import (
+    TrackingError,
+    check_tracking_uri,
+    default_tracking_uri,
+    log_run,
+)
 
 logger = logging.getLogger(__name__)
 
 BENCHMARK_ID = "dp-analytics"
+EMBEDDED_DEFAULT_ADMISSIONS = 10_000
 TRIAL_SEED_NOTE = (
     "recorded for completeness: DP noise comes from OpenDP's secure generator and "
     "cannot be seeded, and truncation is deterministic, so no per-trial choice uses "
@@ -34,7 +41,7 @@ class JobOptions:
     dataset_id: str = "embedded"
     data_dir: Path | None = None
     seed: int = 1
-    n_admissions: int = 10_000
+    n_admissions: int | None = None  # embedded cohort size; default 10,000
     out_dir: Path = Path("phibench-runs")
     tracking_uri: str | None = None
     settings: benchmark.Settings = field(default_factory=benchmark.Settings)
@@ -57,12 +64,16 @@ class JobResult:
 def run_job(options: JobOptions) -> JobResult:
     """Load data, run the benchmark, judge it, write the run folder, track it."""
     spec = packaged_spec(BENCHMARK_ID)
-    datasets.check_dataset_id(options.dataset_id)
-    out_dir = rundir.prepare_out_dir(options.out_dir)
+    _validate(options)
+    if options.tracking_uri is not None:
+        check_tracking_uri(options.tracking_uri)
     seeds = SeedPlan.from_root(options.seed, n_trials=options.settings.trials)
     name = rundir.run_name(BENCHMARK_ID, options.dataset_id)
 
-    with rundir.staged_run_dir(out_dir, name) as partial:
+    with (
+        rundir.out_dir_kept_only_on_success(options.out_dir) as out_dir,
+        rundir.staged_run_dir(out_dir, name) as partial,
+    ):
         handler = _attach_log(partial / "run.log")
         try:
             result = _run_in(partial, options, spec, seeds, name)
@@ -73,13 +84,36 @@ def run_job(options: JobOptions) -> JobResult:
     return result
 
 
-def _run_in(partial: Path, options: JobOptions, spec, seeds: SeedPlan, name: str):
+def _validate(options: JobOptions) -> None:
+    """Check what can be checked before any data is read or folder is made."""
+    info = datasets.check_dataset_id(options.dataset_id)
+    if isinstance(options.seed, bool) or not isinstance(options.seed, int):
+        raise InputError(f"--seed {options.seed!r}: must be an integer >= 0")
+    if options.seed < 0:
+        raise InputError(f"--seed {options.seed}: must be an integer >= 0, e.g. 1")
+    if options.n_admissions is not None and info.needs_data_dir:
+        raise InputError(
+            f"--n-admissions applies to --dataset embedded only, not "
+            f"{options.dataset_id}; drop it"
+        )
+    options.settings.unit()  # validates the contribution cap and row bound
+
+
+def _run_in(
+    partial: Path,
+    options: JobOptions,
+    spec,
+    seeds: SeedPlan,
+    name: str,
+):
     started = time.perf_counter()
     loaded = datasets.load(
         options.dataset_id,
         data_dir=options.data_dir,
         seed=seeds.data_seed,
-        n_admissions=options.n_admissions,
+        n_admissions=EMBEDDED_DEFAULT_ADMISSIONS
+        if options.n_admissions is None
+        else options.n_admissions,
     )
     logger.info(
         "dataset %s: %d admissions loaded", loaded.dataset_id, loaded.cohort.height

@@ -45,6 +45,19 @@ def prepare_out_dir(out_dir: Path) -> Path:
 
 
 @contextmanager
+def out_dir_kept_only_on_success(out_dir: Path) -> Iterator[Path]:
+    """Prepare `out_dir`; if this run created it and fails, remove it again."""
+    existed = Path(out_dir).exists()
+    out_dir = prepare_out_dir(out_dir)
+    try:
+        yield out_dir
+    except BaseException:
+        if not existed and not any(out_dir.iterdir()):
+            out_dir.rmdir()
+        raise
+
+
+@contextmanager
 def staged_run_dir(out_dir: Path, name: str) -> Iterator[Path]:
     """Yield a partial folder; on success it becomes `out_dir/name`."""
     final = out_dir / name

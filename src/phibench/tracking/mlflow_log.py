@@ -71,6 +71,39 @@ def _set_mlflow_env_defaults() -> None:
 _set_mlflow_env_defaults()
 
 
+#: URI schemes MLflow 3.17 can track to (its file store is refused).
+_TRACKING_SCHEMES = ("sqlite", "http", "https", "postgresql", "mysql", "mssql")
+
+
+def check_tracking_uri(tracking_uri: str) -> None:
+    """Refuse a tracking URI that cannot work, before any work is done.
+
+    A SQLite store's folder must exist (a typo must not create folders in odd
+    places); an HTTP server must answer.
+    """
+    if not tracking_uri.strip():
+        raise InputError("--tracking-uri is empty; give a URI or leave the flag out")
+    scheme = urllib.parse.urlsplit(tracking_uri).scheme.split("+")[0]
+    if scheme not in _TRACKING_SCHEMES:
+        raise InputError(
+            f"--tracking-uri {_safe_uri(tracking_uri)!r}: scheme {scheme!r} is not "
+            f"supported; use sqlite:///PATH/mlflow.db or http(s)://HOST:PORT"
+        )
+    if scheme == "sqlite":
+        path = Path(tracking_uri.removeprefix("sqlite:///"))
+        if not path.parent.is_dir():
+            raise InputError(
+                f"--tracking-uri {tracking_uri!r}: folder {path.parent} does not "
+                "exist; create it or choose another path"
+            )
+    try:
+        _check_server_reachable(tracking_uri)
+    except TrackingError as error:
+        raise InputError(
+            f"--tracking-uri: {error}; start the server or fix the URI"
+        ) from None
+
+
 def default_tracking_uri(*, workdir: Path) -> str:
     """Return the SQLite store under `workdir/phibench-runs`, creating the folder."""
     runs_dir = Path(workdir).expanduser().resolve() / "phibench-runs"

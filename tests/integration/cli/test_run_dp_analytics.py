@@ -101,30 +101,60 @@ def test_mimic_demo_run_has_the_demo_counts(tmp_path, capsys):
         (["--dataset", "mimic-iv-demo"], "needs --data-dir"),
         (["--dataset", "mimic-iv", "--data-dir", "/nonexistent/mimic"], "/nonexistent"),
         (["--n-admissions", "0"], "n_admissions"),
+        (["--seed", "-1"], "--seed -1: must be an integer >= 0"),
+        (["--epsilons", ""], "'' is not a number"),
+        (["--tracking-uri", ""], "--tracking-uri is empty"),
+        (["--tracking-uri", "foo://bar"], "scheme 'foo' is not supported"),
+        (["--tracking-uri", "sqlite:////nonexistent-dir/x.db"], "does not exist"),
+        (["--trials", "x"], "invalid int value: 'x'"),
+        (["--format", "xml"], "invalid choice: 'xml'"),
+        (
+            ["--dataset", "mimic-iv", "--data-dir", "/tmp", "--n-admissions", "9"],
+            "--n-admissions applies to --dataset embedded only",
+        ),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_nothing_written(
     tmp_path, capsys, args, message
 ):
     out_dir = tmp_path / "runs"
-    code, _, err = _run(
-        capsys, *args, "--out", str(out_dir), "--tracking-uri",
-        f"sqlite:///{tmp_path / 'm.db'}",
-    )  # fmt: skip
+    if "--tracking-uri" not in args:
+        args = [*args, "--tracking-uri", f"sqlite:///{tmp_path / 'm.db'}"]
+    try:
+        code, _, err = _run(capsys, *args, "--out", str(out_dir))
+    except SystemExit as exit_:  # argparse refuses before main() returns
+        code, err = exit_.code, capsys.readouterr().err
     assert code == 2
     assert message in _one_error_line(err)
-    assert not out_dir.exists() or not any(out_dir.iterdir())
+    assert not out_dir.exists()
 
 
-def test_unreachable_tracking_server_keeps_the_results(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
-    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "5")
+def test_unreachable_tracking_server_is_refused_before_the_run(tmp_path, capsys):
     with socket.socket() as probe:  # a port with nothing listening
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     code, _, err = _run(
+        capsys, "--out", str(tmp_path / "runs"), "--tracking-uri",
+        f"http://127.0.0.1:{port}",
+    )  # fmt: skip
+    assert code == 2
+    assert "unreachable" in _one_error_line(err)
+    assert not (tmp_path / "runs").exists()
+
+
+def test_tracking_failure_after_the_run_keeps_the_results(
+    tmp_path, capsys, monkeypatch
+):
+    from phibench.runner import dp_analytics_job
+    from phibench.tracking import TrackingError
+
+    def refuse(**_):
+        raise TrackingError("MLflow tracking at sqlite:///x failed: disk full")
+
+    monkeypatch.setattr(dp_analytics_job, "log_run", refuse)
+    code, _, err = _run(
         capsys, "--n-admissions", "500", "--trials", "1", "--epsilons", "1",
-        "--out", str(tmp_path), "--tracking-uri", f"http://127.0.0.1:{port}",
+        "--out", str(tmp_path), "--tracking-uri", f"sqlite:///{tmp_path / 'm.db'}",
     )  # fmt: skip
     assert code == 2
     assert "results are in" in _one_error_line(err)

@@ -180,3 +180,24 @@ def test_heart_failure_flag_covers_the_core_codes(cohort: pl.DataFrame) -> None:
 
 def test_version_is_read_from_the_folder_name() -> None:
     assert mimic_version(DEMO) == "2.2"
+
+
+def test_gzip_corrupt_after_its_header_is_one_clear_error(tmp_path: Path) -> None:
+    import shutil
+
+    from phibench.errors import InputError
+
+    copy = tmp_path / "mimic"
+    shutil.copytree(DEMO / "hosp", copy / "hosp")
+    shutil.copytree(DEMO / "icu", copy / "icu")
+    labevents = copy / "hosp" / "labevents.csv.gz"
+    labevents.chmod(0o644)
+    data = bytearray(labevents.read_bytes())
+    middle = len(data) // 2  # the header decompresses; the middle does not
+    data[middle : middle + 4096] = os.urandom(4096)
+    labevents.write_bytes(bytes(data))
+
+    # DuckDB reports it as a CSV or a gzip error depending on where it breaks.
+    with pytest.raises(InputError, match=r"cannot read|could not be read") as caught:
+        load_mimic_iv(copy)
+    assert "\n" not in str(caught.value)
