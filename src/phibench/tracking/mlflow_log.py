@@ -20,11 +20,12 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from phibench.errors import InputError
+from phibench.tracking.guard import DataUseTerms, check_artifacts
 
 logger = logging.getLogger(__name__)
 
@@ -312,8 +313,14 @@ def log_run(
     metrics: Mapping[str, float],
     artifacts_dir: Path,
     tags: Mapping[str, str],
+    data_use: DataUseTerms | None = None,
+    row_level_artifacts: Collection[str] = (),
 ) -> str:
     """Record one run (params, finite metrics, tags, files) and return its id.
+
+    `row_level_artifacts` names files under `artifacts_dir` that hold rows or
+    text of the data; for a dataset whose `data_use` terms restrict sharing they
+    are refused before anything is recorded (`guard.check_artifacts`).
 
     Nested params are flattened to dotted keys; values over MLflow's limit are
     truncated, and the full params are stored as the artifact `params.json`
@@ -348,6 +355,7 @@ def log_run(
                 content=content,
                 full_params=params,
                 artifacts_dir=artifacts_dir,
+                guard=(data_use, row_level_artifacts),
             )
         except (TrackingError, InputError):
             raise
@@ -372,6 +380,7 @@ def _record(
     content: RunContent,
     full_params: Mapping[str, Any],
     artifacts_dir: Path,
+    guard: tuple[DataUseTerms | None, Collection[str]] = (None, ()),
 ) -> str:
     """Create the run and fill it; a run left half-written is marked FAILED."""
     import mlflow
@@ -379,6 +388,10 @@ def _record(
 
     client = mlflow.MlflowClient(tracking_uri=tracking_uri)
     experiment_id = _experiment_id(client, tracking_uri, *experiment)
+    terms, row_level = guard
+    if terms is not None:
+        destination = client.get_experiment(experiment_id).artifact_location
+        check_artifacts(terms, artifact_uri=destination, row_level=row_level)
     run_id = client.create_run(experiment_id, run_name=run_name).info.run_id
     now_ms = int(time.time() * 1000)
     try:
