@@ -98,3 +98,21 @@ def test_composed_release_never_exceeds_the_total_budget(epsilon, delta):
     released = [c for c in built.calibrations.values() if c.not_released is None]
     per_query = math.fsum(c.epsilon_spent for c in released)
     assert built.epsilon_spent == pytest.approx(per_query, rel=1e-9)
+
+
+def test_mean_of_a_nullable_column_counts_its_non_missing_values_with_noise():
+    query = Query("m", "mean", column="creatinine", bounds=(0.5, 15))
+    result = _calibrated(query, 1.0)
+    # sum bounds widen to (0, 15) for missing-as-0; sensitivity stays 3 * 15
+    assert result.scales["sum"] == pytest.approx(3 * 15 / 0.5, rel=1e-3)
+    assert result.scales["n"] == pytest.approx(3 / 0.5, rel=1e-6)
+
+
+def test_default_release_needs_three_passes_over_the_data():
+    # one select for the scalar queries, one per per-category count
+    queries = default_queries()
+    built = release.build_release(
+        queries, _schema(queries), UNIT, epsilon=1, delta=1e-6
+    )
+    assert len(built.passes) == 3
+    assert sorted(len(p.queries) for p in built.passes) == [1, 1, 8]

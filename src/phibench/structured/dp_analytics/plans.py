@@ -151,16 +151,34 @@ def base_for(query: Query, schema: pl.Schema, unit: PrivacyUnit) -> pl.LazyFrame
 def filter_key(query: Query) -> tuple[str | None, str | None]:
     """Row filters of a query; queries with equal keys share one select pass.
 
-    Sums, means and quantiles of a nullable column run on its non-null rows; the
-    count of those rows is then only ever released with noise.
+    Most queries need no filter, so they share the main pass: a count with a
+    `where` is a bounded sum of that boolean column, and a sum or mean of a
+    nullable column is a sum with missing values as 0 over a count of the
+    non-missing values (both noisy). Only a quantile of a nullable column, or a
+    sum or mean restricted by `where`, needs rows removed first.
     """
+    where = query.where if query.kind != "count" else None
     nullable = None
-    if (
-        query.kind in {"sum", "mean", "quantile"}
-        and query.column not in NON_NULL_COLUMNS
-    ):
+    if query.kind == "quantile" and is_nullable(query.column):
         nullable = query.column
-    return (query.where, nullable)
+    return (where, nullable)
+
+
+def is_nullable(column: str | None) -> bool:
+    return column is not None and column not in NON_NULL_COLUMNS
+
+
+def sum_bounds(query: Query) -> tuple[float, float]:
+    """Clamping bounds of a query's sum.
+
+    A nullable column's missing values enter the sum as 0, so its bounds are
+    widened to include 0; when the lower bound is >= 0 (as for lab values) this
+    leaves the sensitivity, cap * max(|lower|, |upper|), unchanged.
+    """
+    low, high = query.bounds
+    if is_nullable(query.column):
+        return (min(low, 0.0), max(high, 0.0))
+    return (low, high)
 
 
 def select_exprs(query: Query, scales: dict[str, float]) -> list[pl.Expr]:
@@ -172,15 +190,25 @@ def select_exprs(query: Query, scales: dict[str, float]) -> list[pl.Expr]:
     exprs = {}
     col = pl.col(query.column) if query.column is not None else None
     if "n" in scales:
-        exprs["n"] = dp.len(scale=scales["n"], signed=True)
+        exprs["n"] = _count_expr(query, scales["n"])
     if "sum" in scales:
-        exprs["sum"] = col.dp.sum(query.bounds, scale=scales["sum"])
+        values = col.fill_null(0.0) if is_nullable(query.column) else col
+        exprs["sum"] = values.dp.sum(sum_bounds(query), scale=scales["sum"])
     for level in query.levels if query.kind == "quantile" else ():
         if f"q{level}" in scales:
             exprs[f"q{level}"] = col.dp.quantile(
                 level, query.candidates(), scale=scales[f"q{level}"]
             )
     return [expr.alias(f"{query.name}__{name}") for name, expr in exprs.items()]
+
+
+def _count_expr(query: Query, scale: float) -> pl.Expr:
+    if query.kind == "count" and query.where is not None:
+        # one admission adds at most 1: a bounded sum of the 0/1 flag
+        return pl.col(query.where).cast(pl.Int64).dp.sum((0, 1), scale=scale)
+    if query.kind == "mean" and is_nullable(query.column):
+        return pl.col(query.column).dp.count(scale=scale, signed=True)
+    return dp.len(scale=scale, signed=True)
 
 
 def grouped_plan(

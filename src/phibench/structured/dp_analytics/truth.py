@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from phibench.structured.dp_analytics.plans import PrivacyUnit
+from phibench.structured.dp_analytics.plans import PrivacyUnit, sum_bounds
 from phibench.structured.dp_analytics.queries import Query
 
 
@@ -46,7 +46,8 @@ def _value(frame: pl.DataFrame, query: Query, *, bounded: bool) -> Any:
 
     column = frame[query.column].drop_nulls()
     if bounded:
-        column = column.clip(*query.bounds)
+        limits = query.bounds if query.kind == "quantile" else sum_bounds(query)
+        column = column.clip(*limits)
     if column.len() == 0:
         return float("nan")
     if query.kind == "sum":
