@@ -91,6 +91,10 @@ def _parser() -> argparse.ArgumentParser:
     show = spec_cmds.add_parser("show", help="print a benchmark's spec as Markdown")
     show.add_argument("benchmark_id")
     show.set_defaults(handler=_spec_show)
+
+    from phibench import cli_datasets
+
+    cli_datasets.add_parser(commands)
     return parser
 
 
@@ -105,7 +109,9 @@ def _dp_analytics_parser(commands) -> None:
     run.add_argument(
         "--dataset",
         default="embedded",
-        help="embedded (default), mimic-iv-demo or mimic-iv",
+        help="a dataset id from `phibench datasets list` with a cohort loader "
+        "(embedded by default, mimic-iv, mimic-iv-demo, eicu-crd, eicu-demo, "
+        "synthea) or csv:PATH for your own table",
     )
     run.add_argument("--data-dir", type=Path, help="folder of the dataset release")
     run.add_argument(

@@ -1,18 +1,45 @@
-"""Dataset ids accepted on the command line and how each is loaded.
+"""From a dataset id on the command line to a cohort table and its terms.
 
-A minimal registry for the structured benchmarks; the full dataset registry
-(metadata, licences, access checks) builds on these ids.
+Ids come from the dataset registry (`phibench datasets list`); `csv:PATH` names a
+user's own table with its roles file. Each structured dataset is read by the
+loader its registry entry names.
 """
 
 from __future__ import annotations
 
-import difflib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
+from phibench.data import registry
 from phibench.errors import InputError
+from phibench.tracking.guard import DataUseTerms
+
+USER_TABLE_PREFIX = "csv:"
+EMBEDDED_DEFAULT_ADMISSIONS = 10_000
+
+#: Loaders that produce the cohort table, and what their --data-dir holds.
+STRUCTURED_LOADERS = {
+    "embedded": "",
+    "mimic-iv": "the release folder that holds hosp/ and icu/",
+    "eicu": "the release folder with patient.csv.gz",
+    "synthea": "the Synthea CSV export folder with patients.csv",
+}
+
+
+@dataclass(frozen=True)
+class DatasetRef:
+    """A resolved dataset id: which loader reads it and whether it needs a folder."""
+
+    dataset_id: str
+    loader: str
+    entry: registry.DatasetEntry | None  # None for a user table
+
+    @property
+    def needs_data_dir(self) -> bool:
+        return self.loader not in {"embedded", "csv"}
 
 
 @dataclass(frozen=True)
@@ -20,65 +47,105 @@ class LoadedDataset:
     dataset_id: str
     version: str | None
     cohort: pl.DataFrame
-    source: str  # "embedded generator" or the data folder
+    source: str  # "embedded generator", the data folder or the table
+    data_use: DataUseTerms
 
 
-@dataclass(frozen=True)
-class DatasetInfo:
-    dataset_id: str
-    description: str
-    needs_data_dir: bool
+def resolve(dataset_id: str) -> DatasetRef:
+    """The dataset's loader; InputError for an unknown or non-tabular dataset."""
+    if dataset_id.startswith(USER_TABLE_PREFIX):
+        return DatasetRef(dataset_id, "csv", None)
+    try:
+        entry = registry.get(dataset_id)
+    except registry.UnknownDatasetError as error:
+        raise InputError(
+            f"{error}; or use csv:PATH for your own table (docs/data/user-tables.md)"
+        ) from None
+    loader = next((name for name in entry.loaders if name in STRUCTURED_LOADERS), None)
+    if loader is None:
+        raise InputError(
+            f"--dataset {dataset_id}: phibench has no cohort-table loader for it "
+            f"(its loaders: {', '.join(entry.loaders) or 'none yet'}); structured "
+            f"benchmarks take {', '.join(_structured_ids())} or csv:PATH"
+        )
+    return DatasetRef(dataset_id, loader, entry)
 
 
-DATASETS = {
-    "embedded": DatasetInfo(
-        "embedded", "seeded multi-hospital cohort generated offline", False
-    ),
-    "mimic-iv-demo": DatasetInfo(
-        "mimic-iv-demo", "MIMIC-IV Clinical Database Demo (open, 100 patients)", True
-    ),
-    "mimic-iv": DatasetInfo(
-        "mimic-iv", "MIMIC-IV (credentialed; the user's copy, published layout)", True
-    ),
-}
-
-
-def check_dataset_id(dataset_id: str) -> DatasetInfo:
-    """The dataset's info, or InputError naming the nearest known ids."""
-    if dataset_id in DATASETS:
-        return DATASETS[dataset_id]
-    near = difflib.get_close_matches(dataset_id, list(DATASETS), n=2, cutoff=0.4)
-    hint = f"; did you mean {' or '.join(near)}?" if near else ""
-    raise InputError(
-        f"--dataset {dataset_id!r} is not a known dataset id "
-        f"(known: {', '.join(DATASETS)}){hint}"
-    )
+def check_request(
+    dataset_id: str, *, data_dir: Path | None, n_admissions: int | None
+) -> DatasetRef:
+    """Check the dataset flags together, before anything is read or written."""
+    ref = resolve(dataset_id)
+    if ref.needs_data_dir and data_dir is None:
+        raise InputError(
+            f"--dataset {dataset_id} needs --data-dir PATH: "
+            f"{STRUCTURED_LOADERS[ref.loader]}"
+        )
+    if not ref.needs_data_dir and data_dir is not None:
+        raise InputError(f"--data-dir is not used with --dataset {dataset_id}; drop it")
+    if n_admissions is not None and ref.loader != "embedded":
+        raise InputError(
+            f"--n-admissions applies to --dataset embedded only, not {dataset_id}; "
+            "drop it"
+        )
+    return ref
 
 
 def load(
-    dataset_id: str,
-    *,
-    data_dir: Path | None,
-    seed: int,
-    n_admissions: int = 10_000,
+    dataset_id: str, *, data_dir: Path | None, seed: int, n_admissions: int | None
 ) -> LoadedDataset:
-    """Load (or generate) a dataset as the cohort table."""
-    info = check_dataset_id(dataset_id)
-    if info.needs_data_dir and data_dir is None:
-        raise InputError(
-            f"--dataset {dataset_id} needs --data-dir PATH pointing at your copy of "
-            "the release (the folder that holds hosp/ and icu/)"
-        )
-    if not info.needs_data_dir:
-        if data_dir is not None:
-            raise InputError("--data-dir is not used with --dataset embedded; drop it")
-        from phibench.data.embedded import EMBEDDED_VERSION, generate_cohort
+    """Load (or generate) a dataset as the cohort table, with its data-use terms."""
+    ref = check_request(dataset_id, data_dir=data_dir, n_admissions=n_admissions)
+    if ref.loader == "csv":
+        return _user_table(dataset_id)
+    if ref.loader == "embedded":
+        return _embedded(ref, seed=seed, n_admissions=n_admissions)
 
-        cohort = generate_cohort(n_admissions=n_admissions, seed=seed)
-        version = f"{EMBEDDED_VERSION} (n_admissions={n_admissions}, seed={seed})"
-        return LoadedDataset(dataset_id, version, cohort, "embedded generator")
+    read, version_of = _folder_loaders()[ref.loader]
+    cohort = read(data_dir, dataset_id=dataset_id)
+    version = version_of(data_dir) if version_of else ref.entry.version
+    return LoadedDataset(dataset_id, version, cohort, str(data_dir), _terms(ref.entry))
 
+
+def _embedded(ref: DatasetRef, *, seed: int, n_admissions: int | None):
+    from phibench.data.embedded import EMBEDDED_VERSION, generate_cohort
+
+    size = EMBEDDED_DEFAULT_ADMISSIONS if n_admissions is None else n_admissions
+    cohort = generate_cohort(n_admissions=size, seed=seed)
+    version = f"{EMBEDDED_VERSION} (n_admissions={size}, seed={seed})"
+    terms = _terms(ref.entry)
+    return LoadedDataset(ref.dataset_id, version, cohort, "embedded generator", terms)
+
+
+def _user_table(dataset_id: str) -> LoadedDataset:
+    from phibench.data.user_table import read_user_table
+
+    table = read_user_table(dataset_id)
+    sharing = "allowed" if table.roles.data_use == "open" else "unknown"
+    terms = DataUseTerms(dataset_id, sharing)
+    return LoadedDataset(dataset_id, None, table.cohort, str(table.roles.table), terms)
+
+
+def _folder_loaders() -> dict[str, tuple[Callable, Callable | None]]:
+    from phibench.data.eicu import eicu_version, load_eicu
     from phibench.data.mimic import load_mimic_iv, mimic_version
+    from phibench.data.synthea import load_synthea
 
-    cohort = load_mimic_iv(data_dir, dataset_id=dataset_id)
-    return LoadedDataset(dataset_id, mimic_version(data_dir), cohort, str(data_dir))
+    return {
+        "mimic-iv": (load_mimic_iv, mimic_version),
+        "eicu": (load_eicu, eicu_version),
+        "synthea": (load_synthea, None),
+    }
+
+
+def _terms(entry: registry.DatasetEntry) -> DataUseTerms:
+    """Guard terms from the registry; anything short of 'allowed' restricts."""
+    sharing = "forbidden" if entry.data_use.restricts_sharing else "allowed"
+    if entry.data_use.third_party_sharing == "unknown":
+        sharing = "unknown"
+    return DataUseTerms(entry.id, sharing)
+
+
+def _structured_ids() -> list[str]:
+    entries = registry.load_registry().select()
+    return [e.id for e in entries if any(n in STRUCTURED_LOADERS for n in e.loaders)]

@@ -28,7 +28,6 @@ from phibench.tracking import (
 logger = logging.getLogger(__name__)
 
 BENCHMARK_ID = "dp-analytics"
-EMBEDDED_DEFAULT_ADMISSIONS = 10_000
 TRIAL_SEED_NOTE = (
     "recorded for completeness: DP noise comes from OpenDP's secure generator and "
     "cannot be seeded, and truncation is deterministic, so no per-trial choice uses "
@@ -86,16 +85,15 @@ def run_job(options: JobOptions) -> JobResult:
 
 def _validate(options: JobOptions) -> None:
     """Check what can be checked before any data is read or folder is made."""
-    info = datasets.check_dataset_id(options.dataset_id)
+    datasets.check_request(
+        options.dataset_id,
+        data_dir=options.data_dir,
+        n_admissions=options.n_admissions,
+    )
     if isinstance(options.seed, bool) or not isinstance(options.seed, int):
         raise InputError(f"--seed {options.seed!r}: must be an integer >= 0")
     if options.seed < 0:
         raise InputError(f"--seed {options.seed}: must be an integer >= 0, e.g. 1")
-    if options.n_admissions is not None and info.needs_data_dir:
-        raise InputError(
-            f"--n-admissions applies to --dataset embedded only, not "
-            f"{options.dataset_id}; drop it"
-        )
     options.settings.unit()  # validates the contribution cap and row bound
 
 
@@ -111,9 +109,7 @@ def _run_in(
         options.dataset_id,
         data_dir=options.data_dir,
         seed=seeds.data_seed,
-        n_admissions=EMBEDDED_DEFAULT_ADMISSIONS
-        if options.n_admissions is None
-        else options.n_admissions,
+        n_admissions=options.n_admissions,
     )
     logger.info(
         "dataset %s: %d admissions loaded", loaded.dataset_id, loaded.cohort.height
@@ -141,6 +137,10 @@ def _run_in(
             "id": loaded.dataset_id,
             "version": loaded.version,
             "source": loaded.source,
+            "data_use": {
+                "third_party_sharing": loaded.data_use.third_party_sharing,
+                "restricted": loaded.data_use.restricted,
+            },
         },
         **outcome.params,
         "seeds": seeds.record(trial_seed_note=TRIAL_SEED_NOTE),
@@ -168,6 +168,8 @@ def _run_in(
             metrics=mlflow_metrics(metrics),
             artifacts_dir=partial,
             tags={"dataset": loaded.dataset_id, "benchmark": BENCHMARK_ID},
+            data_use=loaded.data_use,
+            row_level_artifacts=(),  # every file of this run is an aggregate
         )
     except TrackingError as error:
         result.tracking_error = str(error)

@@ -208,7 +208,9 @@ def test_packaged_registry_has_33_real_datasets_and_the_required_ids():
 def test_benchmark_references_agree_with_the_specs_both_ways():
     registry = load_registry()
     for benchmark_id in packaged_ids():
-        spec_datasets = set(packaged_spec(benchmark_id).datasets)
+        spec_datasets = {
+            d for d in packaged_spec(benchmark_id).datasets if not d.startswith("csv:")
+        }
         listed = {e.id for e in registry.datasets if benchmark_id in e.benchmarks}
         assert listed == spec_datasets, benchmark_id
 
