@@ -76,6 +76,12 @@ def check_request(
 ) -> DatasetRef:
     """Check the dataset flags together, before anything is read or written."""
     ref = resolve(dataset_id)
+    table = Path(dataset_id.removeprefix(USER_TABLE_PREFIX))
+    if ref.loader == "csv" and not table.is_file():
+        raise InputError(
+            f"--dataset {dataset_id}: no table at {table}; give csv:PATH to a .csv, "
+            ".csv.gz or .parquet file"
+        )
     if ref.needs_data_dir and data_dir is None:
         raise InputError(
             f"--dataset {dataset_id} needs --data-dir PATH: "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -23,6 +24,10 @@ from phibench.errors import InputError
 
 
 def run_name(benchmark: str, dataset: str) -> str:
+    """`<benchmark>_<dataset>_<UTC time>`; a csv:PATH dataset becomes csv-<stem>."""
+    if dataset.startswith("csv:"):
+        dataset = "csv-" + Path(dataset[4:]).name.split(".")[0]
+    dataset = re.sub(r"[^A-Za-z0-9.-]+", "-", dataset).strip("-") or "data"
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     return f"{benchmark}_{dataset}_{stamp}"
 

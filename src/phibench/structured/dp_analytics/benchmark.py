@@ -243,9 +243,10 @@ def _score_query(query, values, true, bounded, built, rng) -> dict[str, Any]:
     if isinstance(t_value, dict):
         l1 = errors.l1_errors(primaries, t_value)
         summary = errors.error_summary(l1, 0.0, rng=rng)
-        total = sum(t_value.values())
-        summary["rel_error_median"] = summary.get("abs_error_median", math.nan) / total
-        summary["rel_error_p95"] = summary.get("abs_error_p95", math.nan) / total
+        total = sum(t_value.values())  # 0 when the column is entirely missing
+        for stat in ("median", "p95"):
+            absolute = summary.get(f"abs_error_{stat}", math.nan)
+            summary[f"rel_error_{stat}"] = absolute / total if total else math.nan
         summary["error_kind"] = "L1 over categories (unreleased = 0); rel = L1 / total"
         summary["n_categories_true"] = len(t_value)
         summary["n_categories_released_median"] = float(
