@@ -39,7 +39,8 @@ from pathlib import Path
 
 import duckdb
 
-from phibench.data.mimic import DUCKDB_CONFIG, LAB_ITEMS
+from phibench.data.csv_sql import DUCKDB_CONFIG
+from phibench.data.mimic_codes import LAB_ITEMS
 
 MAX_RATIO = 1.5
 MAX_RSS_MIB = 1024.0

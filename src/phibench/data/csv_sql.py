@@ -33,6 +33,22 @@ DUCKDB_CONFIG: dict[str, str | int | bool] = {
 _UNREADABLE = (OSError, EOFError, zlib.error, UnicodeDecodeError, csv.Error)
 
 
+def release_version(root: Path, *, product: str) -> str | None:
+    """A release's version from its folder name (`.../2.2`, `x-demo-2.0.1`) or
+    from a README that names `product` with a version; None when neither does."""
+    from_name = re.search(r"(?<![\d.])(\d+\.\d+(?:\.\d+)?)$", root.resolve().name)
+    if from_name:
+        return from_name.group(1)
+    pattern = rf"{re.escape(product)}\b[^\n]*?\b(?:v|version\s*)(\d+\.\d+(?:\.\d+)?)"
+    for readme in (root / "README.txt", root / "README.md"):
+        if readme.is_file():
+            text = readme.read_text(encoding="utf-8", errors="replace")
+            found = re.search(pattern, text, flags=re.IGNORECASE)
+            if found:
+                return found.group(1)
+    return None
+
+
 def quote(text: str) -> str:
     """A SQL string literal."""
     return "'" + text.replace("'", "''") + "'"
@@ -104,8 +120,11 @@ def read_error(error: duckdb.Error, root: Path, *, release: str) -> InputError:
             f"(CSV line {line.group(1) if line else 'unknown'}); {release} tables "
             "must hold numbers and times there; fix or remove that row"
         )
+    # DuckDB's own text can quote a cell (e.g. "Could not convert string ..."),
+    # so only the error type and the line number are passed on.
+    line = re.search(r"Line: (\d+)", message)
     return InputError(
-        f"cannot read the {release} tables in {root} ({type(error).__name__}: "
-        f"{message.splitlines()[0] if message else 'no detail'}); check that the "
-        "files are complete CSV or gzip CSV as released"
+        f"cannot read the {release} tables in {root} ({type(error).__name__}, "
+        f"CSV line {line.group(1) if line else 'unknown'}); check that the files "
+        "are complete CSV or gzip CSV as released"
     )

@@ -15,12 +15,7 @@ the patient table (one row per unit stay) reach Polars.
 
 from __future__ import annotations
 
-import csv
-import gzip
 import logging
-import re
-import tempfile
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,9 +23,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from phibench.data import cohort
+from phibench.data import cohort, csv_sql
 from phibench.data import eicu_codes as codes
-from phibench.data.mimic_codes import COMORBIDITY_CODES, DUCKDB_CONFIG
+from phibench.data.csv_sql import identifier, quote
+from phibench.data.mimic_codes import COMORBIDITY_CODES
 from phibench.errors import DataLayoutError, InputError
 
 logger = logging.getLogger(__name__)
@@ -71,6 +67,7 @@ _TABLES: dict[str, tuple[tuple[str, ...], str]] = {
     ),
 }
 _EXTENSIONS = (".csv.gz", ".csv")
+_RELEASE = "eICU-CRD"
 #: DuckDB type of the columns read; the others stay VARCHAR (age is text in eICU).
 _COLUMN_TYPES: dict[str, str] = {
     **dict.fromkeys(("patientunitstayid", "patienthealthsystemstayid"), "BIGINT"),
@@ -141,19 +138,7 @@ def eicu_version(data_dir: Path | str) -> str | None:
     `eicu-crd-demo-2.0.1/`), else from a "v2.0" / "version 2.0" next to "eICU" in
     README.txt or README.md.
     """
-    root = _check_root(data_dir)
-    from_name = re.search(r"(?<![\d.])(\d+\.\d+(?:\.\d+)?)$", root.resolve().name)
-    if from_name:
-        return from_name.group(1)
-
-    pattern = r"eICU\b[^\n]*?\b(?:v|version\s*)(\d+\.\d+(?:\.\d+)?)"
-    for readme in (root / "README.txt", root / "README.md"):
-        if readme.is_file():
-            text = readme.read_text(encoding="utf-8", errors="replace")
-            found = re.search(pattern, text, flags=re.IGNORECASE)
-            if found:
-                return found.group(1)
-    return None
+    return csv_sql.release_version(_check_root(data_dir), product="eICU")
 
 
 def _check_root(data_dir: Path | str) -> Path:
@@ -203,59 +188,20 @@ def _warn_missing(root: Path, paths: dict[str, Path | None]) -> None:
 def _connect(
     root: Path, paths: dict[str, Path | None]
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A fresh in-memory DuckDB that spills to a temp dir, with a view per table."""
-    with tempfile.TemporaryDirectory(prefix="phibench-duckdb-") as spill_dir:
-        connection = duckdb.connect(
-            config={**DUCKDB_CONFIG, "temp_directory": spill_dir}
-        )
-        try:
-            connection.execute("SET enable_progress_bar = false")
-            for name, path in paths.items():
-                if path is not None:
-                    connection.execute(_view_sql(name, path))
-            for statement in _CLOCK_SQL:
-                connection.execute(statement)
-            yield connection
-        except duckdb.Error as error:
-            # `from None`: DuckDB's message quotes the offending CSV line, which
-            # is patient data and must not reach logs through the traceback.
-            raise _read_error(error, root) from None
-        except (OSError, EOFError, zlib.error) as error:
-            cause = "corrupt or truncated gzip data"
-            if isinstance(error, OSError) and error.strerror:
-                cause = error.strerror
-            raise DataLayoutError(
-                f"{root}: a table could not be read ({cause}); check the files "
-                "against the release's SHA256SUMS.txt and fetch damaged ones again"
-            ) from None
-        finally:
-            connection.close()
-
-
-def _read_header(path: Path) -> list[str]:
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
-    try:
-        with opener(path, "rt", encoding="utf-8", newline="") as handle:
-            return next(csv.reader(handle), [])
-    except (OSError, EOFError, zlib.error, UnicodeDecodeError, csv.Error) as error:
-        raise InputError(
-            f"{path}: cannot read the CSV header ({type(error).__name__}); the file "
-            "must be an eICU-CRD table as released, gzip-compressed or plain CSV"
-        ) from error
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _identifier(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"'
+    """A fresh DuckDB session with a view per table and the stay clock."""
+    with csv_sql.session(root, release=_RELEASE) as connection:
+        for name, path in paths.items():
+            if path is not None:
+                connection.execute(_view_sql(name, path))
+        for statement in _CLOCK_SQL:
+            connection.execute(statement)
+        yield connection
 
 
 def _view_sql(name: str, path: Path) -> str:
     """A view with the needed columns, typed, under lower-case names."""
     wanted = _TABLES[name][0]
-    header = _read_header(path)
+    header = csv_sql.read_header(path, release=_RELEASE)
     by_lower: dict[str, list[str]] = {}
     for column in header:
         by_lower.setdefault(column.strip().lower(), []).append(column)
@@ -272,14 +218,11 @@ def _view_sql(name: str, path: Path) -> str:
             "capitalisation is ignored; keep one of each"
         )
 
-    types = ", ".join(
-        f"{_quote(column)}: {_quote(_column_type(column, wanted))}" for column in header
-    )
-    select = ", ".join(f"{_identifier(by_lower[c][0])} AS {c}" for c in wanted)
+    types = {column: _column_type(column, wanted) for column in header}
+    select = ", ".join(f"{identifier(by_lower[c][0])} AS {c}" for c in wanted)
     return (
         f"CREATE VIEW {name.lower()} AS SELECT {select} "
-        f"FROM read_csv({_quote(str(path))}, header = true, auto_detect = false, "
-        f"delim = ',', quote = '\"', escape = '\"', columns = {{{types}}})"
+        f"FROM {csv_sql.read_csv_sql(path, types)}"
     )
 
 
@@ -346,7 +289,7 @@ def _event_queries(paths: dict[str, Path | None]) -> list[tuple[str, list[str]]]
     """First-value queries for the event tables present, with their columns."""
     queries = []
     if paths["lab"] is not None:
-        names = {c: ", ".join(map(_quote, n)) for c, n in codes.LAB_NAMES.items()}
+        names = {c: ", ".join(map(quote, n)) for c, n in codes.LAB_NAMES.items()}
         outputs = {c: ("e.labresult", f"e.labname IN ({names[c]})") for c in names}
         where = (
             f"e.labresult IS NOT NULL AND e.labname IN ({', '.join(names.values())})"
@@ -369,7 +312,7 @@ def _event_queries(paths: dict[str, Path | None]) -> list[tuple[str, list[str]]]
 def _diagnosis_flags_sql() -> str:
     """(stay_id, flag) for every diagnosis code that starts with a flag's prefix."""
     rows = ", ".join(
-        f"({_quote(flag)}, {version}, {_quote(prefix)})"
+        f"({quote(flag)}, {version}, {quote(prefix)})"
         for flag, versions in COMORBIDITY_CODES.items()
         for version, prefixes in versions.items()
         for prefix in prefixes
@@ -379,9 +322,9 @@ def _diagnosis_flags_sql() -> str:
         SELECT d.stay_id, m.flag FROM (
             SELECT stay_id, icd_version, left(code, k.n) AS prefix FROM (
                 SELECT c.stay_id, replace(t.token, '.', '') AS code,
-                    CASE WHEN regexp_full_match(t.token, {_quote(codes.ICD9_PATTERN)})
+                    CASE WHEN regexp_full_match(t.token, {quote(codes.ICD9_PATTERN)})
                         THEN 9
-                    WHEN regexp_full_match(t.token, {_quote(codes.ICD10_PATTERN)})
+                    WHEN regexp_full_match(t.token, {quote(codes.ICD10_PATTERN)})
                         THEN 10 END AS icd_version
                 FROM (SELECT patientunitstayid, upper(trim(token)) AS token FROM (
                     SELECT patientunitstayid,
@@ -396,7 +339,7 @@ def _diagnosis_flags_sql() -> str:
 
 def _past_history_flags_sql() -> str:
     rows = ", ".join(
-        f"({_quote(flag)}, {_quote(fragment)})"
+        f"({quote(flag)}, {quote(fragment)})"
         for flag, fragments in codes.PAST_HISTORY_PATHS.items()
         for fragment in fragments
     )
@@ -433,34 +376,13 @@ def _events_sql(paths: dict[str, Path | None]) -> str:
             GROUP BY stay_id) AS v USING (stay_id) """
     if flag_parts:
         any_flag = ", ".join(
-            f"bool_or(flag = {_quote(c)}) AS {c}" for c in cohort.COMORBIDITY_COLUMNS
+            f"bool_or(flag = {quote(c)}) AS {c}" for c in cohort.COMORBIDITY_COLUMNS
         )
         union = " UNION ALL ".join(flag_parts)
         joins += f"""LEFT JOIN (SELECT stay_id, {any_flag} FROM ({union})
             GROUP BY stay_id) AS f USING (stay_id)"""
     return f"""SELECT s.stay_id AS admission_id, {values}, {flags}
         FROM (SELECT stay_id FROM units WHERE unit_rank = 1) AS s {joins}"""
-
-
-def _read_error(error: duckdb.Error, root: Path) -> InputError:
-    """One line naming file, column and line; never the offending value."""
-    message = str(error)
-    column = re.search(r'converting column "([^"]+)"', message)
-    if column:
-        file = re.search(r"^\s*file = (.+)$", message, flags=re.MULTILINE)
-        line = re.search(r"CSV Error on Line: (\d+)", message)
-        wanted = re.search(r"to '([A-Z]+)'", message)
-        return InputError(
-            f"{file.group(1) if file else root}: column {column.group(1)} has a "
-            f"value that is not {wanted.group(1) if wanted else 'of its type'} "
-            f"(CSV line {line.group(1) if line else 'unknown'}); eICU tables must "
-            "hold numbers there; fix or remove that row"
-        )
-    return InputError(
-        f"cannot read the eICU tables in {root} ({type(error).__name__}: "
-        f"{message.splitlines()[0] if message else 'no detail'}); check that the "
-        "files are complete CSV or gzip CSV as released"
-    )
 
 
 #: Why a column that cohort.NON_NULL_COLUMNS promises could still be null.

@@ -10,24 +10,18 @@ windows as it streams; only the per-admission result reaches Polars
 
 from __future__ import annotations
 
-import csv
-import gzip
 import logging
-import re
-import tempfile
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import polars as pl
 
-from phibench.data import cohort
+from phibench.data import cohort, csv_sql
+from phibench.data.csv_sql import quote
 from phibench.data.mimic_codes import (
     ADMISSION_TYPE_MAP,
     AGE_TOP_CODE,
     COMORBIDITY_CODES,
-    DUCKDB_CONFIG,
     FAHRENHEIT_ITEMS,
     FIRST_DAY_HOURS,
     LAB_ITEMS,
@@ -73,6 +67,7 @@ _TABLES = tuple(
     )
 )
 _EXTENSIONS = (".csv.gz", ".csv")
+_RELEASE = "MIMIC-IV"
 
 
 def load_mimic_iv(
@@ -122,19 +117,7 @@ def mimic_version(data_dir: Path | str) -> str | None:
     then a "v2.2" / "version 2.2" next to "MIMIC-IV" in README.txt. LICENSE.txt is
     not used: the version it carries is the licence's own.
     """
-    root = _check_root(data_dir)
-    from_name = re.search(r"(?<![\d.])(\d+\.\d+(?:\.\d+)?)$", root.resolve().name)
-    if from_name:
-        return from_name.group(1)
-
-    readme = root / "README.txt"
-    if readme.is_file():
-        text = readme.read_text(encoding="utf-8", errors="replace")
-        pattern = r"MIMIC-IV\b[^\n]*?\b(?:v|version\s*)(\d+\.\d+(?:\.\d+)?)"
-        from_readme = re.search(pattern, text, flags=re.IGNORECASE)
-        if from_readme:
-            return from_readme.group(1)
-    return None
+    return csv_sql.release_version(_check_root(data_dir), product="MIMIC-IV")
 
 
 def _check_root(data_dir: Path | str) -> Path:
@@ -165,67 +148,27 @@ def _locate_tables(root: Path) -> dict[str, Path | None]:
 
 
 def _query(root: Path, paths: dict[str, Path | None]) -> pl.DataFrame:
-    """Run the cohort query in a fresh in-memory DuckDB that spills to a temp dir."""
+    """Run the cohort query in a fresh DuckDB session with a view per table."""
     sql = _cohort_sql(with_vitals=paths["chartevents"] is not None)
-    with tempfile.TemporaryDirectory(prefix="phibench-duckdb-") as spill_dir:
-        connection = duckdb.connect(
-            config={**DUCKDB_CONFIG, "temp_directory": spill_dir}
-        )
-        try:
-            connection.execute("SET enable_progress_bar = false")
-            for table in _TABLES:
-                if paths[table.name] is not None:
-                    connection.execute(_view_sql(table, paths[table.name]))
-            return pl.DataFrame(connection.sql(sql))
-        except duckdb.Error as error:
-            # `from None`: DuckDB's message quotes the offending CSV line, which
-            # is patient data and must not reach logs through the traceback.
-            raise _read_error(error, root) from None
-        except (OSError, EOFError, zlib.error) as error:
-            cause = "corrupt or truncated gzip data"
-            if isinstance(error, OSError) and error.strerror:
-                cause = error.strerror
-            raise DataLayoutError(
-                f"{root}: a table could not be read ({cause}); check the files "
-                "against the release's SHA256SUMS.txt and fetch damaged ones again"
-            ) from None
-        finally:
-            connection.close()
-
-
-def _read_header(path: Path) -> list[str]:
-    opener = gzip.open if path.name.endswith(".gz") else open
-    try:
-        with opener(path, "rt", encoding="utf-8", newline="") as handle:
-            return next(csv.reader(handle), [])
-    except (OSError, EOFError, zlib.error, UnicodeDecodeError, csv.Error) as error:
-        raise InputError(
-            f"{path}: cannot read the CSV header ({type(error).__name__}); the file "
-            "must be a MIMIC-IV table as released, gzip-compressed or plain CSV"
-        ) from error
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+    with csv_sql.session(root, release=_RELEASE) as connection:
+        for table in _TABLES:
+            if paths[table.name] is not None:
+                connection.execute(_view_sql(table, paths[table.name]))
+        return pl.DataFrame(connection.sql(sql))
 
 
 def _view_sql(table: _Table, path: Path) -> str:
     """A view over the CSV file with explicit types; the dialect is not sniffed."""
-    header = _read_header(path)
+    header = csv_sql.read_header(path, release=_RELEASE)
     missing = [name for name in table.columns if name not in header]
     if missing:
         raise InputError(
             f"{path}: missing column(s) {', '.join(missing)}; MIMIC-IV "
             f"{table.name} must have {', '.join(table.columns)} in its header row"
         )
-    types = ", ".join(
-        f"{_quote(name)}: {_quote(_COLUMN_TYPES.get(name, 'VARCHAR'))}"
-        for name in header
-    )
+    types = {name: _COLUMN_TYPES.get(name, "VARCHAR") for name in header}
     return (
-        f"CREATE VIEW {table.name} AS SELECT * FROM read_csv({_quote(str(path))}, "
-        f"header = true, auto_detect = false, delim = ',', quote = '\"', "
-        f"escape = '\"', columns = {{{types}}})"
+        f"CREATE VIEW {table.name} AS SELECT * FROM {csv_sql.read_csv_sql(path, types)}"
     )
 
 
@@ -236,12 +179,12 @@ def _first_day_sql(view: str, items: dict[str, tuple[int, ...]], *, by: str) -> 
     at the same charttime go to the lower value, so the result does not depend on
     file order or thread scheduling.
     """
-    pairs = ", ".join(f"({i}, {_quote(c)})" for c, ids in items.items() for i in ids)
+    pairs = ", ".join(f"({i}, {quote(c)})" for c, ids in items.items() for i in ids)
     item_ids = ", ".join(str(i) for ids in items.values() for i in ids)
     fahrenheit = ", ".join(str(i) for i in FAHRENHEIT_ITEMS)
     value = f"""CASE WHEN e.itemid IN ({fahrenheit}) THEN (e.valuenum - 32) * 5 / 9
                 ELSE e.valuenum END"""
-    pivot = ", ".join(f"max(v) FILTER (WHERE c = {_quote(c)}) AS {c}" for c in items)
+    pivot = ", ".join(f"max(v) FILTER (WHERE c = {quote(c)}) AS {c}" for c in items)
     return f"""
         SELECT hadm_id, {pivot} FROM (
             SELECT a.hadm_id, m.c, arg_min({value}, (e.charttime, {value})) AS v
@@ -257,15 +200,13 @@ def _first_day_sql(view: str, items: dict[str, tuple[int, ...]], *, by: str) -> 
 def _comorbidity_sql() -> str:
     """Flags per admission, by joining every 3-to-5 character code prefix."""
     rows = ", ".join(
-        f"({_quote(flag)}, {version}, {_quote(prefix)})"
+        f"({quote(flag)}, {version}, {quote(prefix)})"
         for flag, versions in COMORBIDITY_CODES.items()
         for version, prefixes in versions.items()
         for prefix in prefixes
     )
     lengths = sorted({len(p) for v in COMORBIDITY_CODES.values() for p in v[9] + v[10]})
-    flags = ", ".join(
-        f"bool_or(c.flag = {_quote(f)}) AS {f}" for f in COMORBIDITY_CODES
-    )
+    flags = ", ".join(f"bool_or(c.flag = {quote(f)}) AS {f}" for f in COMORBIDITY_CODES)
     return f"""
         SELECT d.hadm_id, {flags}
         FROM (SELECT hadm_id, icd_version, left(upper(trim(icd_code)), n) AS prefix
@@ -318,27 +259,6 @@ def _cohort_sql(*, with_vitals: bool) -> str:
         LEFT JOIN flags AS f ON f.hadm_id = a.hadm_id
         {vitals_join}
         ORDER BY patient_id, admit_time, admission_id"""
-
-
-def _read_error(error: duckdb.Error, root: Path) -> InputError:
-    """One line naming file, column and line; never the offending value."""
-    message = str(error)
-    column = re.search(r'converting column "([^"]+)"', message)
-    if column:
-        file = re.search(r"^\s*file = (.+)$", message, flags=re.MULTILINE)
-        line = re.search(r"CSV Error on Line: (\d+)", message)
-        wanted = re.search(r"to '([A-Z]+)'", message)
-        return InputError(
-            f"{file.group(1) if file else root}: column {column.group(1)} has a "
-            f"value that is not {wanted.group(1) if wanted else 'of its type'} "
-            f"(CSV line {line.group(1) if line else 'unknown'}); MIMIC-IV tables "
-            "must hold numbers and times there; fix or remove that row"
-        )
-    return InputError(
-        f"cannot read the MIMIC-IV tables in {root} ({type(error).__name__}: "
-        f"{message.splitlines()[0] if message else 'no detail'}); check that the "
-        "files are complete CSV or gzip CSV as released"
-    )
 
 
 def _coarsen(frame: pl.DataFrame) -> pl.DataFrame:

@@ -18,16 +18,6 @@ FIRST_DAY_HOURS = 24
 #: meaning "over 89" and no finer age above 89 is released.
 AGE_TOP_CODE = 91
 
-#: DuckDB settings: bounded memory with spilling, two threads, and no extension
-#: downloads (gzip CSV reading is built in). The progress bar, a per-connection
-#: setting, is switched off after connecting.
-DUCKDB_CONFIG: dict[str, str | int | bool] = {
-    "memory_limit": "512MB",
-    "threads": 2,
-    "preserve_insertion_order": False,
-    "autoinstall_known_extensions": False,
-    "autoload_known_extensions": False,
-}
 
 #: Lab item ids (hosp/d_labitems of the v2.2 demo), all with fluid "Blood".
 LAB_ITEMS: dict[str, tuple[int, ...]] = {

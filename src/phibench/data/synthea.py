@@ -43,18 +43,14 @@ export holds hundreds of millions of rows; only per-row results reach Polars.
 
 from __future__ import annotations
 
-import csv
-import gzip
 import logging
-import re
-import tempfile
-import zlib
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from phibench.data import cohort
+from phibench.data import cohort, csv_sql
+from phibench.data.csv_sql import quote
 from phibench.data.synthea_codes import (
     COMORBIDITY_CODES,
     FIRST_DAY_HOURS,
@@ -79,12 +75,6 @@ _TABLES: dict[str, tuple[str, ...]] = {
 }
 _UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 _VALUES = cohort.VITAL_COLUMNS + cohort.LAB_COLUMNS
-_DUCKDB_CONFIG = {
-    "memory_limit": "512MB",
-    "threads": 2,
-    "autoinstall_known_extensions": False,
-    "autoload_known_extensions": False,
-}
 
 
 def load_synthea(data_dir: Path | str, *, dataset_id: str = "synthea") -> pl.DataFrame:
@@ -108,22 +98,8 @@ def load_synthea(data_dir: Path | str, *, dataset_id: str = "synthea") -> pl.Dat
             "folder that holds patients.csv"
         )
     paths = _locate_tables(root)
-    with tempfile.TemporaryDirectory(prefix="phibench-duckdb-") as spill_dir:
-        connection = duckdb.connect(
-            config={**_DUCKDB_CONFIG, "temp_directory": spill_dir}
-        )
-        try:
-            frame = _build(connection, paths, root)
-        except duckdb.Error as error:
-            # `from None`: DuckDB quotes the offending CSV line, which is record data.
-            line = re.search(r"Line: (\d+)", str(error))
-            raise InputError(
-                f"{root}: a Synthea table could not be read as CSV "
-                f"({type(error).__name__}, line {line.group(1) if line else '?'}); "
-                "check that the files are complete CSV or gzip CSV as exported"
-            ) from None
-        finally:
-            connection.close()
+    with csv_sql.session(root, release="Synthea") as connection:
+        frame = _build(connection, paths, root)
     return cohort.conform(frame, source=f"{dataset_id} ({root})")
 
 
@@ -174,31 +150,15 @@ def _locate_tables(root: Path) -> dict[str, Path | None]:
 
 def _view_sql(name: str, path: Path) -> str:
     """A view over the CSV file, every column read as text; the header is checked."""
-    opener = gzip.open if path.name.endswith(".gz") else open
-    try:
-        with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
-            header = next(csv.reader(handle), [])
-    except (OSError, EOFError, zlib.error, UnicodeDecodeError, csv.Error) as error:
-        raise InputError(
-            f"{path}: cannot read the CSV header ({type(error).__name__}); the file "
-            "must be a Synthea table as exported, plain or gzip-compressed CSV"
-        ) from None
+    header = csv_sql.read_header(path, release="Synthea")
     missing = [column for column in _TABLES[name] if column not in header]
     if missing:
         raise InputError(
             f"{path}: missing column(s) {', '.join(missing)}; Synthea {name} must "
             f"have {', '.join(_TABLES[name])} in its header row"
         )
-    columns = ", ".join(f"{_quote(column)}: 'VARCHAR'" for column in header)
-    return (
-        f"CREATE VIEW {name} AS SELECT * FROM read_csv({_quote(str(path))}, "
-        "header = true, auto_detect = false, delim = ',', quote = '\"', "
-        f"escape = '\"', columns = {{{columns}}})"
-    )
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+    types = dict.fromkeys(header, "VARCHAR")
+    return f"CREATE VIEW {name} AS SELECT * FROM {csv_sql.read_csv_sql(path, types)}"
 
 
 def _sql_frame(connection: duckdb.DuckDBPyConnection, sql: str) -> pl.DataFrame:
@@ -414,7 +374,7 @@ def _first_day_values(
         for c, codes in OBSERVATION_CODES.items()
         for code, unit in codes
     ]
-    codes = ", ".join(_quote(code) for code, _, _ in pairs)
+    codes = ", ".join(quote(code) for code, _, _ in pairs)
     connection.execute(
         f"""CREATE TEMP TABLE obs AS SELECT PATIENT, DATE, CODE, UNITS, VALUE,
             ts(DATE) AS at, TRY_CAST(VALUE AS DOUBLE) AS v
@@ -424,8 +384,8 @@ def _first_day_values(
     _bad_dates(connection, path, ("DATE",), relation="obs")
     _check_observations(connection, path, pairs)
 
-    mapping = ", ".join(f"({_quote(a)}, {_quote(b)}, {_quote(c)})" for a, b, c in pairs)
-    pivot = ", ".join(f"max(v) FILTER (WHERE c = {_quote(c)}) AS {c}" for c in _VALUES)
+    mapping = ", ".join(f"({quote(a)}, {quote(b)}, {quote(c)})" for a, b, c in pairs)
+    pivot = ", ".join(f"max(v) FILTER (WHERE c = {quote(c)}) AS {c}" for c in _VALUES)
     return _sql_frame(
         connection,
         f"""SELECT Id, {pivot} FROM (
@@ -447,7 +407,7 @@ def _check_observations(
     pairs: list[tuple[str, str, str]],
 ) -> None:
     accepted = " OR ".join(
-        f"(CODE = {_quote(code)} AND UNITS = {_quote(unit)})" for code, unit, _ in pairs
+        f"(CODE = {quote(code)} AND UNITS = {quote(unit)})" for code, unit, _ in pairs
     )
     n_text, n_units = _sql_frame(
         connection,
@@ -479,12 +439,12 @@ def _flags(
         return pl.DataFrame(schema=schema)
     _bad_dates(connection, path, ("START", "STOP"), relation="conditions")
     mapping = ", ".join(
-        f"({_quote(code)}, {_quote(flag)})"
+        f"({quote(code)}, {quote(flag)})"
         for flag, codes in COMORBIDITY_CODES.items()
         for code in codes
     )
     columns = ", ".join(
-        f"bool_or(m.flag = {_quote(f)}) AS {f}" for f in cohort.COMORBIDITY_COLUMNS
+        f"bool_or(m.flag = {quote(f)}) AS {f}" for f in cohort.COMORBIDITY_COLUMNS
     )
     return _sql_frame(
         connection,

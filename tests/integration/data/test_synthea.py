@@ -414,8 +414,8 @@ def test_malformed_csv_is_reported_without_its_content(tmp_path: Path) -> None:
     with pytest.raises(InputError) as error:
         load_synthea(_folder(tmp_path, tables))
     assert str(error.value) == (
-        f"{tmp_path}: a Synthea table could not be read as CSV "
-        "(InvalidInputException, line 2); check that the files are complete CSV or "
-        "gzip CSV as exported"
+        f"cannot read the Synthea tables in {tmp_path} (InvalidInputException, CSV "
+        "line 2); check that the files are complete CSV or gzip CSV as released"
     )
+    assert "SECRET" not in str(error.value)
     assert error.value.__cause__ is None and error.value.__suppress_context__
