@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from typing import Any
 
@@ -59,6 +60,8 @@ def result_table(metrics: dict[str, Any]) -> str:
 
 
 def _bias(entry: dict[str, Any]) -> str:
+    if not _finite(entry.get("true")):
+        return "no data"
     if "truncation_bias_relative" in entry:
         return f"{entry['truncation_bias_relative']:+.1%}"
     if "truncation_bias_l1" in entry:
@@ -66,7 +69,14 @@ def _bias(entry: dict[str, Any]) -> str:
     return "-"
 
 
-def _fmt(value: float | None) -> str:
+def _finite(value: Any) -> bool:
+    """False for a missing or NaN number (None once written to JSON)."""
     if value is None:
+        return False
+    return not isinstance(value, float) or math.isfinite(value)
+
+
+def _fmt(value: float | None) -> str:
+    if value is None or not math.isfinite(value):
         return "-"
     return f"{value:.2%}" if value == 0 or value >= 0.001 else f"{value:.2e}"
