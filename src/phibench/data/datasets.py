@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from phibench.data import registry
-from phibench.errors import InputError
+from phibench.errors import DataLayoutError, InputError
 from phibench.tracking.guard import DataUseTerms
 
 USER_TABLE_PREFIX = "csv:"
@@ -108,7 +108,10 @@ def load(
         return _embedded(ref, seed=seed, n_admissions=n_admissions)
 
     read, version_of = _folder_loaders()[ref.loader]
-    cohort = read(data_dir, dataset_id=dataset_id)
+    try:
+        cohort = read(data_dir, dataset_id=dataset_id)
+    except DataLayoutError as error:
+        raise DataLayoutError(f"{error}{_looks_like(data_dir, ref)}") from None
     version = version_of(data_dir) if version_of else ref.entry.version
     return LoadedDataset(dataset_id, version, cohort, str(data_dir), _terms(ref.entry))
 
@@ -130,6 +133,22 @@ def _user_table(dataset_id: str) -> LoadedDataset:
     sharing = "allowed" if table.roles.data_use == "open" else "unknown"
     terms = DataUseTerms(dataset_id, sharing)
     return LoadedDataset(dataset_id, None, table.cohort, str(table.roles.table), terms)
+
+
+def _looks_like(data_dir: Path, ref: DatasetRef) -> str:
+    """A hint when the folder holds a dataset that another loader reads."""
+    from phibench.data.access import identify
+
+    if not Path(data_dir).is_dir():
+        return ""
+    others = [
+        match.dataset_id
+        for match in identify(data_dir)
+        if ref.loader not in registry.get(match.dataset_id).loaders
+    ]
+    if not others:
+        return ""
+    return f" (this folder looks like {' or '.join(others[:2])}: check --dataset)"
 
 
 def _folder_loaders() -> dict[str, tuple[Callable, Callable | None]]:

@@ -88,3 +88,14 @@ def test_datasets_commands(capsys):
     code = main(["datasets", "check", "mimic-iv-demo", "--data-dir", str(demo)])
     out = capsys.readouterr().out
     assert code == 1 and "icu/chartevents.csv.gz" in out
+
+
+def test_folder_of_another_dataset_is_named(tmp_path, capsys):
+    eicu = require_shared("eicu-demo-2.0.1")
+    code = main(
+        ["run", "dp-analytics", "--dataset", "mimic-iv-demo", "--data-dir",
+         str(eicu), "--out", str(tmp_path / "r")]
+    )  # fmt: skip
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1
+    assert "this folder looks like eicu-crd or eicu-demo" in err[0]
