@@ -8,7 +8,7 @@ loader its registry entry names.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -49,6 +49,7 @@ class LoadedDataset:
     cohort: pl.DataFrame
     source: str  # "embedded generator", the data folder or the table
     data_use: DataUseTerms
+    bounds: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 def resolve(dataset_id: str) -> DatasetRef:
@@ -109,9 +110,11 @@ def load(
 
     read, version_of = _folder_loaders()[ref.loader]
     try:
+        _check_markers(ref.entry, Path(data_dir))
         cohort = read(data_dir, dataset_id=dataset_id)
     except DataLayoutError as error:
         raise DataLayoutError(f"{error}{_looks_like(data_dir, ref)}") from None
+    _check_size(ref.entry, cohort)
     version = version_of(data_dir) if version_of else ref.entry.version
     return LoadedDataset(dataset_id, version, cohort, str(data_dir), _terms(ref.entry))
 
@@ -132,7 +135,43 @@ def _user_table(dataset_id: str) -> LoadedDataset:
     table = read_user_table(dataset_id)
     sharing = "allowed" if table.roles.data_use == "open" else "unknown"
     terms = DataUseTerms(dataset_id, sharing)
-    return LoadedDataset(dataset_id, None, table.cohort, str(table.roles.table), terms)
+    return LoadedDataset(
+        dataset_id,
+        None,
+        table.cohort,
+        str(table.roles.table),
+        terms,
+        bounds=dict(table.roles.bounds),
+    )
+
+
+def _check_markers(entry: registry.DatasetEntry, data_dir: Path) -> None:
+    """A release told apart by marker files (a demo's subject list) must have them.
+
+    Data-use terms follow the dataset id, so an open demo id on a folder of the
+    credentialed release would switch the guard off; this refuses that.
+    """
+    missing = [name for name in entry.markers if not (data_dir / name).exists()]
+    if missing and data_dir.is_dir():
+        raise DataLayoutError(
+            f"--data-dir {data_dir} lacks {', '.join(missing)}, which every copy of "
+            f"{entry.name} has: it is not {entry.id}; give the id of the release "
+            "the folder holds (see `phibench datasets check`)"
+        )
+
+
+def _check_size(entry: registry.DatasetEntry, cohort: pl.DataFrame) -> None:
+    """An open release cannot hold more patients than it was published with."""
+    published = entry.size.patients
+    if entry.access != "open" or not published:
+        return
+    n_patients = cohort["patient_id"].n_unique()
+    if n_patients > published:
+        raise InputError(
+            f"--dataset {entry.id}: the folder holds {n_patients} patients, more than "
+            f"the {published} of {entry.name}; it is another release (its terms may "
+            "restrict sharing): give that release's id"
+        )
 
 
 def _looks_like(data_dir: Path, ref: DatasetRef) -> str:

@@ -114,9 +114,10 @@ def _build(
     patients = _patients(connection, paths["patients"])
 
     if paths["encounters"] is None:
-        logger.info(
-            "Synthea export in %s has no encounters.csv: one cohort row per patient, "
-            "as of death or the end of the data",
+        logger.warning(
+            "Synthea export in %s has no encounters.csv: the cohort has one row per "
+            "patient (as of death or the end of the data), not per admission; "
+            "length of stay is 0 and vitals and labs are empty",
             root,
         )
         frame = _per_patient(connection, paths, patients)

@@ -248,7 +248,8 @@ def _read_table(path: Path) -> pl.DataFrame:
         if kind == "Parquet":
             table = pl.read_parquet(path)
         else:
-            table = pl.read_csv(path, try_parse_dates=True, infer_schema_length=None)
+            # Dates stay text here: Polars would guess day-first for 01/02/2020.
+            table = pl.read_csv(path, infer_schema_length=None)
     except (pl.exceptions.PolarsError, OSError) as error:
         # `from None`: Polars may quote the offending cell, which is record data.
         raise InputError(
@@ -408,6 +409,17 @@ def _number(series: pl.Series, where: str) -> pl.Series:
     return converted
 
 
+_ISO_FORMATS = (
+    "%Y-%m-%d",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M:%S%.f",
+)
+
+
 def _timestamp(series: pl.Series, where: str) -> pl.Series:
     if isinstance(series.dtype, pl.Datetime):
         if series.dtype.time_zone is not None:
@@ -415,17 +427,24 @@ def _timestamp(series: pl.Series, where: str) -> pl.Series:
         return series.cast(pl.Datetime("us"))
     if series.dtype == pl.Date:
         return series.cast(pl.Datetime("us"))
-    converted = None
-    if series.dtype == pl.String:
-        converted = series.str.to_datetime(time_unit="us", strict=False)
-    if converted is None or _n_lost(series, converted):
+    if series.dtype != pl.String:
         raise InputError(
-            f"{where} must hold dates or times such as 2020-01-31 or "
-            "2020-01-31 08:00:00 (one format for the whole column); "
-            f"{series.len() if converted is None else _n_lost(series, converted)} "
-            "rows do not"
+            f"{where} must hold ISO dates or times such as 2020-01-31 or "
+            f"2020-01-31 08:00:00, not {series.dtype} values"
         )
-    return converted
+    # ISO 8601 only: 01/02/2020 is 1 February or 2 January depending on the
+    # country, and a silent swap would reorder a patient's admissions.
+    lost = series.len()  # rows the best-fitting format cannot read
+    for pattern in _ISO_FORMATS:
+        converted = series.str.strptime(pl.Datetime("us"), pattern, strict=False)
+        lost = min(lost, _n_lost(series, converted))
+        if lost == 0:
+            return converted
+    raise InputError(
+        f"{where} must hold ISO dates or times such as 2020-01-31 or "
+        f"2020-01-31 08:00:00, one format for the whole column; {lost} "
+        f"row{'s do' if lost != 1 else ' does'} not"
+    )
 
 
 def _check_required(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass, field
@@ -115,7 +116,7 @@ def _run_in(
         "dataset %s: %d admissions loaded", loaded.dataset_id, loaded.cohort.height
     )
 
-    settings = options.settings
+    settings = _with_user_bounds(options.settings, loaded.bounds)
     total = len(settings.epsilons) * settings.trials
     with tqdm(
         total=total, desc="dp-analytics releases", unit="release", disable=None
@@ -174,6 +175,19 @@ def _run_in(
     except TrackingError as error:
         result.tracking_error = str(error)
     return result
+
+
+def _with_user_bounds(
+    settings: benchmark.Settings, bounds: dict[str, tuple[float, float]]
+) -> benchmark.Settings:
+    """Bounds declared in a user table's roles file replace the defaults."""
+    queries = []
+    for query in settings.queries:
+        if query.column in bounds and query.bounds is not None:
+            logger.info("bounds of %s from the roles file", query.name)
+            query = dataclasses.replace(query, bounds=tuple(bounds[query.column]))
+        queries.append(query)
+    return dataclasses.replace(settings, queries=tuple(queries))
 
 
 def _attach_log(path: Path) -> logging.Handler:

@@ -99,3 +99,37 @@ def test_folder_of_another_dataset_is_named(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1
     assert "this folder looks like eicu-crd or eicu-demo" in err[0]
+
+
+def test_roles_file_bounds_replace_the_default_bounds(tmp_path, capsys):
+    table = tmp_path / "extract.csv"
+    rows = ["pid,died,age,los,t"] + [
+        f"{i},{int(i % 9 == 0)},{30 + i % 50},{1 + i % 7},2021-01-01" for i in range(60)
+    ]
+    table.write_text("\n".join(rows) + "\n")
+    (tmp_path / "extract.csv.roles.yaml").write_text(
+        "patient_id: pid\noutcome: died\ncolumns:\n  age: age\n  los_days: los\n"
+        "  admit_time: t\ndefaults:\n  icu_stay: false\n  admission_type: URGENT\n"
+        "bounds:\n  age: [0, 120]\ndata_use: open\n"
+    )
+    _, params, _ = _run(capsys, tmp_path, "--dataset", f"csv:{table}")
+    assert params["queries"]["mean_age"]["bounds"] == [0.0, 120.0]
+    assert params["queries"]["median_age"]["bounds"] == [0.0, 120.0]
+    assert params["queries"]["mean_los_days"]["bounds"] == [0.0, 60.0]  # default
+    assert params["dataset"]["data_use"]["restricted"] is False
+
+
+def test_demo_id_on_a_folder_without_the_demo_marker_is_refused(tmp_path, capsys):
+    import shutil
+
+    demo = require_shared("mimic-iv-demo-2.2")
+    full = tmp_path / "mimic"  # the demo's tables without its subject list
+    shutil.copytree(demo / "hosp", full / "hosp")
+    shutil.copytree(demo / "icu", full / "icu")
+    code = main(
+        ["run", "dp-analytics", "--dataset", "mimic-iv-demo", "--data-dir",
+         str(full), "--out", str(tmp_path / "r")]
+    )  # fmt: skip
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1
+    assert "lacks demo_subject_id.csv" in err[0] and "it is not mimic-iv-demo" in err[0]

@@ -298,3 +298,18 @@ def test_bad_spec(spec: str, message: str) -> None:
     with pytest.raises(InputError) as error:
         load_user_table(spec)
     assert str(error.value) == message
+
+
+@pytest.mark.parametrize(
+    ("dates", "message"),
+    [
+        (["01/02/2020", "02/01/2020", "03/01/2020"], "3 rows do not"),
+        (["2020-01-01", "2020-02-01", "03/01/2020"], "1 row does not"),
+    ],
+)
+def test_dates_must_be_iso(tmp_path, dates, message):
+    # 01/02/2020 is a different day in Europe and the US: refused, never guessed
+    table = TABLE.with_columns(pl.Series("admitted", dates))
+    spec = _write(tmp_path, table, ROLES, "extract.csv")
+    with pytest.raises(InputError, match=rf"must hold ISO dates.*; {message}"):
+        load_user_table(spec)
