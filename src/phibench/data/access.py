@@ -145,9 +145,7 @@ def _inspect(
     checksums = None
     if entry.checksums and verify_checksums:
         checksums = verify_checksum_file(data_dir, entry.checksums)
-    failed = (
-        missing or not_gzip or (checksums and checksums.mismatched + checksums.absent)
-    )
+    failed = missing or not_gzip or (checksums and _checksum_problems(checksums))
     optional_missing = tuple(
         rel for rel in entry.layout_optional if find_expected(data_dir, rel) is None
     )
@@ -392,6 +390,26 @@ def _notes(
     return tuple(notes)
 
 
+def _checksum_problems(checksums: ChecksumResult) -> list[str]:
+    """What makes a checksum file fail a check (a damaged file verifies less)."""
+    problems = []
+    if checksums.mismatched:
+        problems.append(
+            f"checksum differs from {checksums.file}: {_listing(checksums.mismatched)}"
+        )
+    if checksums.absent:
+        problems.append(f"listed in {checksums.file} but absent")
+    if checksums.n_malformed:
+        lines = "line" if checksums.n_malformed == 1 else "lines"
+        problems.append(
+            f"{checksums.n_malformed} unreadable {lines} in {checksums.file} (those "
+            "files are unverified)"
+        )
+    if checksums.n_listed == 0:
+        problems.append(f"{checksums.file} lists no file")
+    return problems
+
+
 def _summary(
     entry: DatasetEntry,
     own: Match,
@@ -410,16 +428,13 @@ def _summary(
         problems.append(f"not gzip despite the .gz name: {_listing(not_gzip)}")
     verified = ""
     if checksums:
-        if checksums.mismatched:
-            problems.append(
-                f"checksum differs from {checksums.file}: "
-                f"{_listing(checksums.mismatched)}"
-            )
         extra_absent = [name for name in checksums.absent if name not in missing]
-        if extra_absent:
-            problems.append(
-                f"listed in {checksums.file} but absent: {_listing(extra_absent)}"
-            )
+        for problem in _checksum_problems(checksums):
+            if problem.startswith("listed in"):
+                if not extra_absent:
+                    continue
+                problem = f"{problem}: {_listing(extra_absent)}"
+            problems.append(problem)
         verified = (
             f"{checksums.n_verified} of {checksums.n_listed} files listed in "
             f"{checksums.file} verified"

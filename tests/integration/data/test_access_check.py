@@ -311,3 +311,15 @@ def test_synthea_small_export_notes_the_optional_claims_transactions():
     report = check(get("synthea"), require_shared("synthea-small-59"))
     assert report.summary == "synthea: all 16 expected files present"
     assert report.notes == ("optional files absent: claims_transactions.csv",)
+
+
+def test_an_unreadable_checksum_line_fails_the_check(tmp_path):
+    from phibench.data import access
+
+    (tmp_path / "a.csv").write_text("x\n")
+    digest = hashlib.sha256(b"x\n").hexdigest()
+    (tmp_path / "SUMS.txt").write_text(f"{digest}  a.csv\nnot-a-hash  b.csv\n")
+    result = access.verify_checksum_file(tmp_path, "SUMS.txt")
+    assert (result.n_verified, result.n_malformed) == (1, 1)
+    problems = access._checksum_problems(result)
+    assert problems == ["1 unreadable line in SUMS.txt (those files are unverified)"]
