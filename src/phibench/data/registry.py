@@ -178,7 +178,8 @@ class Registry(_Strict):
         for entry in self.datasets:
             if entry.id == dataset_id:
                 return entry
-        near = difflib.get_close_matches(dataset_id, self.ids(), n=3, cutoff=0.5)
+        wanted = dataset_id.strip().lower()
+        near = difflib.get_close_matches(wanted, self.ids(), n=3, cutoff=0.5)
         hint = f"; did you mean {' or '.join(near)}?" if near else ""
         raise UnknownDatasetError(
             f"dataset id {dataset_id!r} is not in the registry{hint} "

@@ -159,7 +159,7 @@ def _calibrate(result: QueryCalibration, schema: pl.Schema, unit: PrivacyUnit) -
     else:
         result.epsilon_spent = _epsilon_of(measurement, unit)
     logger.info(
-        "calibrated %s: epsilon %.4g, noise scales %s, threshold %s",
+        "calibrated %s: its epsilon share %.4g, noise scales %s, threshold %s",
         query.name,
         result.epsilon_spent,
         {name: round(scale, 6) for name, scale in scales.items()},
