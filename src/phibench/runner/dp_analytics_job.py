@@ -17,7 +17,7 @@ from phibench.errors import InputError
 from phibench.report.plots import privacy_utility_plot
 from phibench.runner import provenance, rundir
 from phibench.runner.seeds import SeedPlan
-from phibench.spec import criteria, packaged_spec
+from phibench.spec import BenchmarkSpec, criteria, packaged_spec
 from phibench.structured.dp_analytics import benchmark
 from phibench.tracking import (
     TrackingError,
@@ -101,10 +101,10 @@ def _validate(options: JobOptions) -> None:
 def _run_in(
     partial: Path,
     options: JobOptions,
-    spec,
+    spec: BenchmarkSpec,
     seeds: SeedPlan,
     name: str,
-):
+) -> JobResult:
     started = time.perf_counter()
     loaded = datasets.load(
         options.dataset_id,

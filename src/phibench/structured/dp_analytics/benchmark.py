@@ -161,7 +161,15 @@ def _assumptions(query: Query) -> dict[str, Any]:
     return record
 
 
-def _sweep(settings, frame, private, true, bounded, rng, progress):
+def _sweep(
+    settings: Settings,
+    frame: pl.DataFrame,
+    private: pl.LazyFrame,
+    true: dict[str, Any],
+    bounded: dict[str, Any],
+    rng: np.random.Generator,
+    progress: Callable[[int], None] | None,
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, float]]:
     """Build each release once and invoke it `trials` times; score each epsilon."""
     unit = settings.unit()
     by_epsilon, calibration_record, timing = {}, {}, {"build_s": 0.0, "invoke_s": 0.0}
@@ -218,7 +226,14 @@ def _calibration_record(built: release.Release) -> dict[str, Any]:
     }
 
 
-def _score(queries, built, trials, true, bounded, rng) -> dict[str, Any]:
+def _score(
+    queries: tuple[Query, ...],
+    built: release.Release,
+    trials: list[dict[str, Any]],
+    true: dict[str, Any],
+    bounded: dict[str, Any],
+    rng: np.random.Generator,
+) -> dict[str, Any]:
     scores = {}
     for query in queries:
         calibration = built.calibrations[query.name]
@@ -235,7 +250,14 @@ def _score(queries, built, trials, true, bounded, rng) -> dict[str, Any]:
     return scores
 
 
-def _score_query(query, values, true, bounded, built, rng) -> dict[str, Any]:
+def _score_query(
+    query: Query,
+    values: list[Any],
+    true: dict[str, Any],
+    bounded: dict[str, Any],
+    built: release.Release,
+    rng: np.random.Generator,
+) -> dict[str, Any]:
     t_value = truth.primary(query, true[query.name])
     b_value = truth.primary(query, bounded[query.name])
     primaries = [truth.primary(query, v) for v in values]
@@ -259,7 +281,9 @@ def _score_query(query, values, true, bounded, built, rng) -> dict[str, Any]:
     return summary
 
 
-def _coverage(query, primaries, bounded_value, built) -> float | None:
+def _coverage(
+    query: Query, primaries: list[Any], bounded_value: Any, built: release.Release
+) -> float | None:
     """Coverage of OpenDP's noise-only interval where OpenDP gives one."""
     if query.kind in {"mean", "quantile"}:
         return None
@@ -285,7 +309,12 @@ def _coverage(query, primaries, bounded_value, built) -> float | None:
     return errors.coverage(np.asarray(primaries, float), bounded_value, half_width)
 
 
-def _per_query(queries, true, bounded, by_epsilon) -> dict[str, Any]:
+def _per_query(
+    queries: tuple[Query, ...],
+    true: dict[str, Any],
+    bounded: dict[str, Any],
+    by_epsilon: dict[str, Any],
+) -> dict[str, Any]:
     result = {}
     for query in queries:
         t_value = truth.primary(query, true[query.name])

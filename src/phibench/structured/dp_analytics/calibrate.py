@@ -167,7 +167,13 @@ def _calibrate(result: QueryCalibration, schema: pl.Schema, unit: PrivacyUnit) -
     )
 
 
-def _threshold_for(query, schema, unit, scales, delta: float) -> int:
+def _threshold_for(
+    query: Query,
+    schema: pl.Schema,
+    unit: PrivacyUnit,
+    scales: dict[str, float],
+    delta: float,
+) -> int:
     """Smallest count threshold at which the histogram spends <= delta."""
 
     def small_enough(threshold: int) -> bool:

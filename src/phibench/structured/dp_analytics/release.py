@@ -103,7 +103,12 @@ def build_release(
     return Release(epsilon, delta, calibrations, passes, eps_spent, delta_spent)
 
 
-def _batch(queries, calibrations, schema, unit) -> list[Pass]:
+def _batch(
+    queries: list[Query],
+    calibrations: dict[str, calibrate.QueryCalibration],
+    schema: pl.Schema,
+    unit: PrivacyUnit,
+) -> list[Pass]:
     groups: dict[tuple, list[Query]] = defaultdict(list)
     passes = []
     for query in queries:
