@@ -21,13 +21,16 @@ def privacy_utility_plot(metrics: dict[str, Any], path: Path, *, title: str) -> 
     """
     figure, axes = plt.subplots(figsize=(8, 5.5), dpi=120)
     for name, entry in metrics["queries"].items():
-        points = []
+        points, n_zero = [], 0
         for eps, scores in entry["by_epsilon"].items():
             error = scores.get("rel_error_median")
             if error is not None and math.isfinite(error) and error > 0:
                 points.append((float(eps), error))
-        n_left = len(entry["by_epsilon"]) - len(points)
-        label = name if not n_left else f"{name} ({n_left} not shown)"
+            n_zero += error == 0
+        n_other = len(entry["by_epsilon"]) - len(points) - n_zero
+        notes = [f"{n_zero} ε at zero error"] * bool(n_zero)
+        notes += [f"{n_other} ε not released or no data"] * bool(n_other)
+        label = f"{name} ({'; '.join(notes)})" if notes else name
         if points:
             points.sort()
             axes.plot(*zip(*points, strict=True), marker="o", label=label)
