@@ -49,3 +49,12 @@ def cohort_from(rows: list[dict]) -> pl.DataFrame:
         full.append(record)
     frame = pl.DataFrame(full, schema=COHORT_SCHEMA, strict=False)
     return conform(frame, source="test")
+
+
+def run_cli(argv: list[str], capsys) -> tuple[int, str, str]:
+    """`phibench ARGV` in-process: exit code, stdout, stderr."""
+    from phibench.cli import main
+
+    code = main(argv)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err

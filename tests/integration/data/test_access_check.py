@@ -10,32 +10,14 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-from phibench import cli_datasets
-from phibench.cli import _Parser
 from phibench.data.access import check, identify, parse_checksum_lines, sha256_of
 from phibench.data.registry import get
 from phibench.errors import DataLayoutError, InputError
-from tests.conftest import require_shared, shared_data_dir
-
-
-def run_cli(argv: list[str], capsys) -> tuple[int, str, str]:
-    """The datasets subcommands as `phibench` will run them (InputError -> 2)."""
-    parser = _Parser(prog="phibench")
-    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
-    cli_datasets.add_parser(commands)
-    args = parser.parse_args(argv)
-    try:
-        code = args.handler(args)
-    except InputError as error:
-        print(f"phibench: error: {error}", file=sys.stderr)
-        code = 2
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+from tests.conftest import require_shared, run_cli, shared_data_dir
 
 
 def _fake_release(folder: Path, dataset_id: str = "mimic-iv-demo") -> Path:

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 import yaml
 
-from phibench import cli_datasets
-from phibench.cli import _Parser
 from phibench.data.embedded import EMBEDDED_VERSION
 from phibench.data.registry import (
     LOADER_NAMES,
@@ -25,6 +22,7 @@ from phibench.data.registry import (
 )
 from phibench.errors import InputError
 from phibench.spec.schema import packaged_ids, packaged_spec
+from tests.conftest import run_cli
 
 REQUIRED_IDS = {
     "embedded",
@@ -64,21 +62,6 @@ def _parse(*entries: dict, **top: object):
 def _toy(**changes: object) -> dict:
     entry = dict(TOY, **changes)
     return {key: value for key, value in entry.items() if value is not ...}
-
-
-def run_cli(argv: list[str], capsys) -> tuple[int, str, str]:
-    """The datasets subcommands as `phibench` will run them (InputError -> 2)."""
-    parser = _Parser(prog="phibench")
-    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
-    cli_datasets.add_parser(commands)
-    args = parser.parse_args(argv)
-    try:
-        code = args.handler(args)
-    except InputError as error:
-        print(f"phibench: error: {error}", file=sys.stderr)
-        code = 2
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 # --- schema failures -------------------------------------------------------------
