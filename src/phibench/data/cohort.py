@@ -11,6 +11,8 @@ docs/glossary.md, "missing values").
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import polars as pl
 
 from phibench.errors import InputError
@@ -121,3 +123,27 @@ NON_NULL_COLUMNS = frozenset(
         "died_in_hospital",
     }
 )
+
+
+def require_non_null(
+    frame: pl.DataFrame,
+    *,
+    source: object,
+    rows: str,
+    causes: dict[str, str],
+    columns: Iterable[str] = NON_NULL_COLUMNS,
+    each: str = "row",
+) -> None:
+    """InputError naming the first of `columns` with nulls, counted, with its cause.
+
+    `rows` names the rows in the message ("admissions"), `each` one of them, and
+    `causes` says per column why the source leaves it empty.
+    """
+    for column in sorted(columns):
+        n_null = frame[column].null_count()
+        if n_null:
+            cause = causes.get(column, "the source column is empty")
+            raise InputError(
+                f"{source}: {n_null} {rows} have no {column} ({cause}); the cohort "
+                f"requires {column} for every {each}, so fix those rows"
+            )

@@ -33,6 +33,16 @@ DUCKDB_CONFIG: dict[str, str | int | bool] = {
 _UNREADABLE = (OSError, EOFError, zlib.error, UnicodeDecodeError, csv.Error)
 
 
+def release_root(data_dir: Path | str, *, expected: str) -> Path:
+    """The release folder, or DataLayoutError saying what folder to pass."""
+    root = Path(data_dir).expanduser()
+    if not root.is_dir():
+        raise DataLayoutError(
+            f"data_dir={str(root)!r} is not a folder; pass {expected}"
+        )
+    return root
+
+
 def release_version(root: Path, *, product: str) -> str | None:
     """A release's version from its folder name (`.../2.2`, `x-demo-2.0.1`) or
     from a README that names `product` with a version; None when neither does."""

@@ -26,7 +26,10 @@ import polars as pl
 from phibench.data import cohort, csv_sql
 from phibench.data import eicu_codes as codes
 from phibench.data.csv_sql import identifier, quote
-from phibench.data.mimic_codes import COMORBIDITY_CODES
+from phibench.data.mimic_codes import (
+    COMORBIDITY_PREFIX_LENGTHS,
+    comorbidity_code_rows,
+)
 from phibench.errors import DataLayoutError, InputError
 
 logger = logging.getLogger(__name__)
@@ -142,13 +145,9 @@ def eicu_version(data_dir: Path | str) -> str | None:
 
 
 def _check_root(data_dir: Path | str) -> Path:
-    root = Path(data_dir).expanduser()
-    if not root.is_dir():
-        raise DataLayoutError(
-            f"data_dir={str(root)!r} is not a folder; pass the eICU-CRD folder that "
-            "holds patient.csv.gz"
-        )
-    return root
+    return csv_sql.release_root(
+        data_dir, expected="the eICU-CRD folder that holds patient.csv.gz"
+    )
 
 
 def _locate_tables(root: Path) -> dict[str, Path | None]:
@@ -311,13 +310,7 @@ def _event_queries(paths: dict[str, Path | None]) -> list[tuple[str, list[str]]]
 
 def _diagnosis_flags_sql() -> str:
     """(stay_id, flag) for every diagnosis code that starts with a flag's prefix."""
-    rows = ", ".join(
-        f"({quote(flag)}, {version}, {quote(prefix)})"
-        for flag, versions in COMORBIDITY_CODES.items()
-        for version, prefixes in versions.items()
-        for prefix in prefixes
-    )
-    lengths = sorted({len(p) for v in COMORBIDITY_CODES.values() for p in v[9] + v[10]})
+    rows, lengths = comorbidity_code_rows(), COMORBIDITY_PREFIX_LENGTHS
     return f"""
         SELECT d.stay_id, m.flag FROM (
             SELECT stay_id, icd_version, left(code, k.n) AS prefix FROM (
@@ -396,14 +389,9 @@ def _check_stays(
     frame: pl.DataFrame, path: Path | None, hospital_ids: set[str] | None
 ) -> None:
     """Enforce the cohort's non-null columns; warn of sites unknown to hospital."""
-    for column in sorted(cohort.NON_NULL_COLUMNS):
-        n_null = frame[column].null_count()
-        if n_null:
-            cause = _NULL_CAUSES.get(column, "the source column is empty")
-            raise InputError(
-                f"{path}: {n_null} hospital stays have no {column} ({cause}); the "
-                f"cohort requires {column} for every stay, so fix those rows"
-            )
+    cohort.require_non_null(
+        frame, source=path, rows="hospital stays", each="stay", causes=_NULL_CAUSES
+    )
     if hospital_ids is not None:
         unknown = frame.filter(~pl.col("site").is_in(list(hospital_ids))).height
         if unknown:

@@ -22,12 +22,14 @@ from phibench.data.mimic_codes import (
     ADMISSION_TYPE_MAP,
     AGE_TOP_CODE,
     COMORBIDITY_CODES,
+    COMORBIDITY_PREFIX_LENGTHS,
     FAHRENHEIT_ITEMS,
     FIRST_DAY_HOURS,
     LAB_ITEMS,
     MIMIC_SITE,
     RACE_PREFIXES,
     VITAL_ITEMS,
+    comorbidity_code_rows,
 )
 from phibench.errors import DataLayoutError, InputError
 
@@ -121,13 +123,9 @@ def mimic_version(data_dir: Path | str) -> str | None:
 
 
 def _check_root(data_dir: Path | str) -> Path:
-    root = Path(data_dir).expanduser()
-    if not root.is_dir():
-        raise DataLayoutError(
-            f"data_dir={str(root)!r} is not a folder; pass the MIMIC-IV root folder "
-            "that holds hosp/ and icu/"
-        )
-    return root
+    return csv_sql.release_root(
+        data_dir, expected="the MIMIC-IV root folder that holds hosp/ and icu/"
+    )
 
 
 def _locate_tables(root: Path) -> dict[str, Path | None]:
@@ -199,13 +197,7 @@ def _first_day_sql(view: str, items: dict[str, tuple[int, ...]], *, by: str) -> 
 
 def _comorbidity_sql() -> str:
     """Flags per admission, by joining every 3-to-5 character code prefix."""
-    rows = ", ".join(
-        f"({quote(flag)}, {version}, {quote(prefix)})"
-        for flag, versions in COMORBIDITY_CODES.items()
-        for version, prefixes in versions.items()
-        for prefix in prefixes
-    )
-    lengths = sorted({len(p) for v in COMORBIDITY_CODES.values() for p in v[9] + v[10]})
+    rows, lengths = comorbidity_code_rows(), COMORBIDITY_PREFIX_LENGTHS
     flags = ", ".join(f"bool_or(c.flag = {quote(f)}) AS {f}" for f in COMORBIDITY_CODES)
     return f"""
         SELECT d.hadm_id, {flags}
@@ -293,14 +285,9 @@ def _check_admissions(frame: pl.DataFrame, path: Path | None) -> None:
             f"{path}: {duplicated} rows share an hadm_id; MIMIC-IV admissions must "
             "have one row per hadm_id (was the file concatenated twice?)"
         )
-    for column in sorted(cohort.NON_NULL_COLUMNS):
-        n_null = frame[column].null_count()
-        if n_null:
-            cause = _NULL_CAUSES.get(column, "the source column is empty")
-            raise InputError(
-                f"{path}: {n_null} admissions have no {column} ({cause}); the "
-                f"cohort requires {column} for every admission, so fix those rows"
-            )
+    cohort.require_non_null(
+        frame, source=path, rows="admissions", each="admission", causes=_NULL_CAUSES
+    )
 
     negative = frame.filter(pl.col("los_days") < 0).height
     if negative:

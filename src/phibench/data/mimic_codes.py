@@ -125,3 +125,26 @@ ADMISSION_TYPE_MAP: dict[str, str] = {
 
 #: DuckDB type of every column read; the other columns stay VARCHAR, and DuckDB
 #: skips converting columns a query does not use.
+
+
+#: Lengths of the code prefixes above; codes are matched on each such prefix.
+COMORBIDITY_PREFIX_LENGTHS = sorted(
+    {
+        len(p)
+        for versions in COMORBIDITY_CODES.values()
+        for v in versions.values()
+        for p in v
+    }
+)
+
+
+def comorbidity_code_rows() -> str:
+    """SQL VALUES rows (flag, icd_version, prefix) of COMORBIDITY_CODES."""
+    from phibench.data.csv_sql import quote
+
+    return ", ".join(
+        f"({quote(flag)}, {version}, {quote(prefix)})"
+        for flag, versions in COMORBIDITY_CODES.items()
+        for version, prefixes in versions.items()
+        for prefix in prefixes
+    )

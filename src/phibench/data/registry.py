@@ -18,10 +18,10 @@ from collections.abc import Iterable
 from importlib import resources
 from typing import Literal, get_args
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from phibench.errors import InputError
+from phibench.yaml_input import parse_yaml
 
 #: Loader names an entry may reference; the CLI maps each to a loading function.
 LOADER_NAMES = (
@@ -236,12 +236,7 @@ def parse_registry(
 
 
 def _raw_entries(text: str, source: str) -> list[object]:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise RegistryError(f"{source}: not valid YAML{where}") from None
+    data = parse_yaml(text, source=source, error=RegistryError)
     if not isinstance(data, dict) or not isinstance(data.get("datasets"), list):
         raise RegistryError(
             f"{source}: the registry must be a YAML mapping with a list under "

@@ -91,12 +91,9 @@ def load_synthea(data_dir: Path | str, *, dataset_id: str = "synthea") -> pl.Dat
             f"dataset_id={dataset_id!r} is not allowed; pass a non-empty name such "
             "as 'synthea'"
         )
-    root = Path(data_dir).expanduser()
-    if not root.is_dir():
-        raise DataLayoutError(
-            f"data_dir={str(root)!r} is not a folder; pass the Synthea CSV export "
-            "folder that holds patients.csv"
-        )
+    root = csv_sql.release_root(
+        data_dir, expected="the Synthea CSV export folder that holds patients.csv"
+    )
     paths = _locate_tables(root)
     with csv_sql.session(root, release="Synthea") as connection:
         frame = _build(connection, paths, root)
@@ -106,7 +103,6 @@ def load_synthea(data_dir: Path | str, *, dataset_id: str = "synthea") -> pl.Dat
 def _build(
     connection: duckdb.DuckDBPyConnection, paths: dict[str, Path | None], root: Path
 ) -> pl.DataFrame:
-    connection.execute("SET enable_progress_bar = false")
     connection.execute(f"CREATE MACRO ts(x) AS try_strptime(x, {_TIME_FORMATS})")
     for name, path in paths.items():
         if path is not None:
@@ -476,14 +472,13 @@ _NULL_CAUSES = {
 
 def _check_rows(frame: pl.DataFrame, path: Path | None) -> None:
     """Every inpatient encounter must fill the cohort's non-null columns."""
-    for column in sorted(_NULL_CAUSES):
-        n_null = frame[column].null_count()
-        if n_null:
-            raise InputError(
-                f"{path}: {n_null} inpatient encounters have no {column} "
-                f"({_NULL_CAUSES[column]}); the cohort requires {column} for every "
-                "row, so fix those rows"
-            )
+    cohort.require_non_null(
+        frame,
+        source=path,
+        rows="inpatient encounters",
+        causes=_NULL_CAUSES,
+        columns=_NULL_CAUSES,
+    )
     negative = frame.filter(pl.col("los_days") < 0).height
     if negative:
         logger.warning(

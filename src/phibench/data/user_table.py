@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import polars as pl
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -33,6 +32,7 @@ from pydantic import (
 
 from phibench.data import cohort
 from phibench.errors import InputError
+from phibench.yaml_input import parse_yaml
 
 logger = logging.getLogger(__name__)
 
@@ -178,16 +178,14 @@ def read_user_table(spec: str) -> UserTable:
 def read_roles(roles_path: Path) -> RolesFile:
     """Parse and validate a roles file; InputError names the key and the fix."""
     try:
-        content = yaml.safe_load(roles_path.read_text(encoding="utf-8"))
+        text = roles_path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise InputError(f"{roles_path}: cannot read ({error})") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise InputError(
-            f"{roles_path}: not valid YAML{where}; write `key: value` lines as in "
-            "docs/data/user-tables.md"
-        ) from None
+    content = parse_yaml(
+        text,
+        source=str(roles_path),
+        hint="; write `key: value` lines as in docs/data/user-tables.md",
+    )
     if not isinstance(content, dict):
         raise InputError(
             f"{roles_path}: the roles file must be a mapping of keys such as "

@@ -13,10 +13,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from phibench.errors import SpecError
+from phibench.yaml_input import parse_yaml
 
 Direction = Literal["lower_is_better", "higher_is_better", "closer_to_target"]
 
@@ -106,12 +106,7 @@ def load_spec(path: Path | str) -> BenchmarkSpec:
 
 
 def parse_spec(text: str, *, source: str) -> BenchmarkSpec:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise SpecError(f"{source}: not valid YAML{where}") from None
+    data = parse_yaml(text, source=source, error=SpecError)
     if not isinstance(data, dict):
         raise SpecError(
             f"{source}: a spec must be a YAML mapping with keys id, title, ..."

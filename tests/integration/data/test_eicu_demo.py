@@ -10,26 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-from pathlib import Path
 
 import polars as pl
 import pytest
 
 from phibench.data.cohort import COHORT_SCHEMA, LAB_COLUMNS, VITAL_COLUMNS
 from phibench.data.eicu import eicu_version, load_eicu
+from tests.conftest import shared_data_dir
 
-
-def _shared_data() -> Path:
-    # PHIBENCH_SHARED_DATA names the folder that holds eicu-demo-2.0.1 and the
-    # other shared data sets; by default the repo's sibling ../shared/data.
-    override = os.environ.get("PHIBENCH_SHARED_DATA")
-    if override:
-        return Path(override)
-    return Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
-
-
-DEMO = _shared_data() / "eicu-demo-2.0.1"
+DEMO = shared_data_dir() / "eicu-demo-2.0.1"
 
 pytestmark = pytest.mark.skipif(
     not DEMO.is_dir(),

@@ -8,7 +8,6 @@ DuckDB queries.
 from __future__ import annotations
 
 import logging
-import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,18 +16,9 @@ import pytest
 
 from phibench.data.cohort import COHORT_SCHEMA, VITAL_COLUMNS
 from phibench.data.mimic import load_mimic_iv, mimic_version
+from tests.conftest import shared_data_dir
 
-
-def _shared_data() -> Path:
-    # PHIBENCH_SHARED_DATA names the folder that holds mimic-iv-demo-2.2 and the
-    # other shared data sets; by default the repo's sibling ../shared/data.
-    override = os.environ.get("PHIBENCH_SHARED_DATA")
-    if override:
-        return Path(override)
-    return Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
-
-
-DEMO = _shared_data() / "mimic-iv-demo-2.2"
+DEMO = shared_data_dir() / "mimic-iv-demo-2.2"
 
 pytestmark = pytest.mark.skipif(
     not DEMO.is_dir(),

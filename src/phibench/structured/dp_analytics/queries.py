@@ -16,9 +16,6 @@ from phibench.errors import InputError
 
 QueryKind = Literal["count", "count_by", "sum", "mean", "histogram", "quantile"]
 
-#: Kinds whose value is one number; the others release one value per category.
-SCALAR_KINDS = frozenset({"count", "sum", "mean", "quantile"})
-
 
 @dataclass(frozen=True)
 class Query:
@@ -49,10 +46,6 @@ class Query:
 
     def __post_init__(self) -> None:
         validate_query(self)
-
-    @property
-    def is_scalar(self) -> bool:
-        return self.kind in SCALAR_KINDS and len(self.levels) <= 1
 
     def candidates(self) -> list[float]:
         """The public candidate grid of a quantile query."""
