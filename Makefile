@@ -7,19 +7,27 @@ UV ?= $(if $(UV_FROM_PATH),$(UV_FROM_PATH),$(CURDIR)/.tools/uv/bin/uv)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON_PREFERENCE := only-system
 export MLFLOW_DISABLE_TELEMETRY := true
+export FLWR_DISABLE_UPDATE_CHECK := 1
+export FLWR_DISABLE_RUNTIME_DEPENDENCY_INSTALLATION := 1
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test lint sync bench clean
+.PHONY: run test lint sync sync-all bench clean
 
 $(CURDIR)/.tools/uv/bin/uv:
 	python3 -m pip install --quiet --disable-pip-version-check --target .tools/uv uv
 
+# The main job needs no extra; --inexact keeps extras a test run installed.
 sync: $(UV)
-	$(UV) sync --locked --quiet
+	$(UV) sync --locked --inexact --quiet
+
+sync-all: $(UV)
+	$(UV) sync --locked --all-extras --quiet
 
 run: sync
 	$(UV) run --locked --no-sync phibench run dp-analytics
 
-lint: sync
+lint: sync-all
 	$(UV) lock --check
 	$(UV) run --locked --no-sync ruff check .
 	$(UV) run --locked --no-sync ruff format --check .

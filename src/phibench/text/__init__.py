@@ -1,0 +1,1 @@
+"""Clinical-text benchmarks (D2): corpora, de-identification systems, scoring."""
