@@ -11,9 +11,10 @@ Error messages name the note and the offsets, never the PHI text itself.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from phibench.errors import DataLayoutError
+from phibench.tracking.guard import DataUseTerms
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -80,11 +81,20 @@ def _check_span(note_id: str, text: str, span: GoldSpan) -> None:
 
 @dataclass(frozen=True)
 class Corpus:
-    """Documents of one corpus, with where they came from."""
+    """Documents of one corpus, with where they came from and its data-use terms.
+
+    `data_use` defaults to unknown terms, which the guard treats as restricted:
+    a corpus whose terms nobody looked up never reaches MLflow as text.
+    `excluded_note_ids` lists notes the loader left out on purpose (e.g. notes
+    the corpus never annotated), so a count can be checked against the source.
+    """
 
     name: str
     language: str  # ISO 639-1, e.g. "en", "es"
     documents: tuple[Document, ...]
+    data_use: DataUseTerms = field(default_factory=lambda: DataUseTerms("unknown"))
+    source: str = ""
+    excluded_note_ids: tuple[str, ...] = ()
 
     def __iter__(self) -> Iterator[Document]:
         return iter(self.documents)
@@ -98,8 +108,48 @@ class Corpus:
 
     def subset(self, note_ids: Iterable[str], name: str | None = None) -> Corpus:
         wanted = set(note_ids)
-        return Corpus(
+        return replace(
+            self,
             name=name or self.name,
-            language=self.language,
             documents=tuple(d for d in self.documents if d.note_id in wanted),
         )
+
+    @property
+    def patient_ids(self) -> tuple[str, ...]:
+        return tuple(sorted({doc.patient_id for doc in self.documents}))
+
+
+def normalise_newlines(document: Document) -> Document:
+    """The document with CRLF and lone CR turned into LF, gold spans re-based.
+
+    For a system that cannot take carriage returns: run it on the normalised
+    document and score it against the normalised gold, so both sides use the
+    same text. Offsets are never shifted on one side only.
+    """
+    if "\r" not in document.text:
+        return document
+    new_offset = _lf_offsets(document.text)
+    text = document.text.replace("\r\n", "\n").replace("\r", "\n")
+    spans = tuple(
+        GoldSpan(
+            new_offset[span.start],
+            new_offset[span.end],
+            span.label,
+            text[new_offset[span.start] : new_offset[span.end]],
+        )
+        for span in document.spans
+        if new_offset[span.end] > new_offset[span.start]
+    )
+    return replace(document, text=text, spans=spans)
+
+
+def _lf_offsets(text: str) -> list[int]:
+    """Offset in the LF text of every offset 0..len(text) of the original."""
+    offsets = []
+    shift = 0
+    for index, char in enumerate(text):
+        offsets.append(index - shift)
+        if char == "\r" and text[index + 1 : index + 2] == "\n":
+            shift += 1
+    offsets.append(len(text) - shift)
+    return offsets

@@ -7,6 +7,8 @@ subtypes onto the 18 HIPAA Safe Harbor identifiers, live beside this table.
 
 from __future__ import annotations
 
+import re
+
 #: i2b2-2014 category -> its subtypes.
 CATEGORIES: dict[str, tuple[str, ...]] = {
     "NAME": ("PATIENT", "DOCTOR", "USERNAME"),
@@ -51,3 +53,174 @@ CATEGORY_OF: dict[str, str] = {
 }
 
 SUBTYPES: tuple[str, ...] = tuple(CATEGORY_OF)
+
+# --- HIPAA Safe Harbor (45 CFR 164.514(b)(2)(i)) ---------------------------------
+
+#: The 18 Safe Harbor identifiers, by the letter the rule gives them.
+SAFE_HARBOR: dict[str, str] = {
+    "A": "names",
+    "B": "geographic subdivisions smaller than a state",
+    "C": "dates (except year) and ages over 89",
+    "D": "telephone numbers",
+    "E": "fax numbers",
+    "F": "e-mail addresses",
+    "G": "social security numbers",
+    "H": "medical record numbers",
+    "I": "health plan beneficiary numbers",
+    "J": "account numbers",
+    "K": "certificate/license numbers",
+    "L": "vehicle identifiers and serial numbers",
+    "M": "device identifiers and serial numbers",
+    "N": "web URLs",
+    "O": "IP addresses",
+    "P": "biometric identifiers",
+    "Q": "full-face photographs and comparable images",
+    "R": "any other unique identifying number, characteristic or code",
+}
+
+#: subtype -> Safe Harbor letter, or None when the subtype is not an identifier
+#: of the patient under Safe Harbor. The rule covers identifiers "of the
+#: individual or of relatives, employers, or household members": clinicians'
+#: names (DOCTOR) and user names (clinicians' log-ins) are not, nor are
+#: hospitals, departments, rooms, states, countries or professions. Relatives'
+#: names are mapped to PATIENT by the corpus maps below, so they count (A).
+#: LOCATION-OTHER is B: the corpora put cities and landmarks there. AGE and DATE
+#: depend on the surface as well: see `is_safe_harbor`.
+SAFE_HARBOR_OF: dict[str, str | None] = {
+    "PATIENT": "A",
+    "DOCTOR": None,
+    "USERNAME": None,
+    "PROFESSION": None,
+    "ROOM": None,
+    "DEPARTMENT": None,
+    "HOSPITAL": None,
+    "ORGANIZATION": "R",
+    "STREET": "B",
+    "CITY": "B",
+    "STATE": None,
+    "COUNTRY": None,
+    "ZIP": "B",
+    "LOCATION-OTHER": "B",
+    "AGE": "C",
+    "DATE": "C",
+    "PHONE": "D",
+    "FAX": "E",
+    "EMAIL": "F",
+    "URL": "N",
+    "IPADDR": "O",
+    "SSN": "G",
+    "MEDICALRECORD": "H",
+    "HEALTHPLAN": "I",
+    "ACCOUNT": "J",
+    "LICENSE": "K",
+    "VEHICLE": "L",
+    "DEVICE": "M",
+    "BIOID": "P",
+    "IDNUM": "R",
+}
+
+_YEAR_ONLY = re.compile(r"^\s*(?:'\d{2}|(?:18|19|20|21)\d{2})\s*$")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def is_safe_harbor(label: str, surface: str) -> bool:
+    """Whether a span of this subtype and surface is a Safe Harbor identifier.
+
+    Two subtypes need the surface: an age is an identifier only above 89 (an age
+    whose number cannot be read counts, to err on the side of privacy), and a
+    date only when it holds more than a year (a bare year such as "1992" may be
+    kept under the rule; "3/4" with no year is still a date).
+    """
+    letter = SAFE_HARBOR_OF.get(label)
+    if letter is None:
+        return False
+    if label == "AGE":
+        number = _NUMBER.search(surface)
+        return number is None or float(number.group()) > 89
+    if label == "DATE":
+        return _YEAR_ONLY.match(surface) is None
+    return True
+
+
+# --- corpus label maps -------------------------------------------------------------
+
+#: PhysioNet deid 1.1 (id-phi.phrase) types. Relatives' names go to PATIENT, as
+#: the i2b2-2014 guidelines annotate the patient's family under PATIENT and Safe
+#: Harbor covers relatives. "Other" holds identifier codes (an alphanumeric code
+#: and a 7-digit number in the full corpus): IDNUM. "Location" mixes hospitals,
+#: cities and streets without saying which: LOCATION-OTHER.
+PHYSIONET_LABELS: dict[str, str] = {
+    "HCPName": "DOCTOR",
+    "PTName": "PATIENT",
+    "PTNameInitial": "PATIENT",
+    "RelativeProxyName": "PATIENT",
+    "Location": "LOCATION-OTHER",
+    "Date": "DATE",
+    "DateYear": "DATE",
+    "Phone": "PHONE",
+    "Age": "AGE",
+    "Other": "IDNUM",
+}
+
+#: MEDDOCAN's types (IberLEF 2019 guidelines; 22 occur). Sex and mentions of
+#: relatives ("primo materno") are PHI to MEDDOCAN but have no i2b2-2014
+#: subtype: UNTYPED, so they count in the binary view only. TERRITORIO is a
+#: ZIP code when it is five digits (see `map_label`), otherwise LOCATION-OTHER
+#: (towns, provinces and regions are not told apart).
+MEDDOCAN_LABELS: dict[str, str] = {
+    "NOMBRE_SUJETO_ASISTENCIA": "PATIENT",
+    "NOMBRE_PERSONAL_SANITARIO": "DOCTOR",
+    "FAMILIARES_SUJETO_ASISTENCIA": UNTYPED,
+    "SEXO_SUJETO_ASISTENCIA": UNTYPED,
+    "OTROS_SUJETO_ASISTENCIA": UNTYPED,
+    "EDAD_SUJETO_ASISTENCIA": "AGE",
+    "FECHAS": "DATE",
+    "CALLE": "STREET",
+    "TERRITORIO": "LOCATION-OTHER",
+    "PAIS": "COUNTRY",
+    "HOSPITAL": "HOSPITAL",
+    "CENTRO_SALUD": "HOSPITAL",
+    "INSTITUCION": "ORGANIZATION",
+    "PROFESION": "PROFESSION",
+    "NUMERO_TELEFONO": "PHONE",
+    "NUMERO_FAX": "FAX",
+    "CORREO_ELECTRONICO": "EMAIL",
+    "URL_WEB": "URL",
+    "DIREC_PROT_INTERNET": "IPADDR",
+    "ID_SUJETO_ASISTENCIA": "MEDICALRECORD",
+    "ID_ASEGURAMIENTO": "HEALTHPLAN",
+    "NUMERO_BENEF_PLAN_SALUD": "HEALTHPLAN",
+    "ID_CONTACTO_ASISTENCIAL": "ACCOUNT",
+    "ID_TITULACION_PERSONAL_SANITARIO": "LICENSE",
+    "ID_EMPLEO_PERSONAL_SANITARIO": "IDNUM",
+    "IDENTIF_VEHICULOS_NRSERIE_PLACAS": "VEHICLE",
+    "IDENTIF_DISPOSITIVOS_NRSERIE": "DEVICE",
+    "IDENTIF_BIOMETRICOS": "BIOID",
+    "NUMERO_IDENTIF": "IDNUM",
+    "OTRO_NUMERO_IDENTIF": "IDNUM",
+}
+
+#: Every corpus label phibench knows -> subtype. The i2b2-2014 subtypes map to
+#: themselves; the sets of names do not collide (PhysioNet's are CamelCase,
+#: MEDDOCAN's Spanish).
+CORPUS_LABELS: dict[str, str] = {
+    **{subtype: subtype for subtype in SUBTYPES},
+    UNTYPED: UNTYPED,
+    **PHYSIONET_LABELS,
+    **MEDDOCAN_LABELS,
+}
+
+_DIGITS = re.compile(r"^\d{5}$")
+
+
+def map_label(label: str, surface: str = "") -> str | None:
+    """The subtype of a corpus label, or None when phibench has no map for it."""
+    subtype = CORPUS_LABELS.get(label)
+    if label == "TERRITORIO" and _DIGITS.match(surface):
+        return "ZIP"
+    return subtype
+
+
+def category(label: str) -> str:
+    """The i2b2-2014 category of a subtype; UNTYPED is its own category."""
+    return CATEGORY_OF.get(label, UNTYPED)
