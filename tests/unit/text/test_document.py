@@ -1,0 +1,48 @@
+"""The document model's checks and newline handling (issue 4's edge cases)."""
+
+from __future__ import annotations
+
+import pytest
+
+from phibench.errors import DataLayoutError
+from phibench.text.document import Corpus, Document, GoldSpan, Span, normalise_newlines
+from phibench.text.scoring import evaluate
+
+CRLF = "Ana visited Dr Oduya.\r\nShe paid 92 dollars."
+
+
+def _doc() -> Document:
+    spans = (GoldSpan(23, 26, "PATIENT", "She"), GoldSpan(32, 34, "AGE", "92"))
+    return Document("n", "p", CRLF, spans)
+
+
+def test_offsets_as_stored() -> None:
+    doc = _doc()
+    assert CRLF[23:26] == "She" and CRLF[32:34] == "92"
+    assert [(s.start, s.end) for s in doc.spans] == [(23, 26), (32, 34)]
+
+
+def test_normalised_on_both_sides_never_shifted_on_one() -> None:
+    doc = _doc()
+    flat = normalise_newlines(doc)
+    assert flat.text == "Ana visited Dr Oduya.\nShe paid 92 dollars."
+    assert [(s.start, s.end, s.surface) for s in flat.spans] == [
+        (22, 25, "She"),
+        (31, 33, "92"),
+    ]
+    # a system that saw LF text, scored against the stored CRLF gold, misses
+    on_lf = {"n": [Span(22, 25, "PATIENT"), Span(31, 33, "AGE")]}
+    stored = evaluate(Corpus("c", "en", (doc,)), on_lf, n_boot=1)
+    assert stored["views"]["strict_subtype"]["micro"]["recall"] == 0.0
+    same = evaluate(Corpus("c", "en", (flat,)), on_lf, n_boot=1)
+    assert same["views"]["strict_subtype"]["micro"]["recall"] == 1.0
+    assert normalise_newlines(flat) is flat
+
+
+def test_whitespace_edged_gold_kept_and_mismatch_named() -> None:
+    doc = Document("w", "p", "Dr  SMITH ", (GoldSpan(3, 10, "DOCTOR", " SMITH "),))
+    assert doc.spans[0].surface == " SMITH "
+    with pytest.raises(DataLayoutError, match=r"note w: gold DOCTOR span 3-8"):
+        Document("w", "p", "Dr  SMITH ", (GoldSpan(3, 8, "DOCTOR", "SMITH"),))
+    with pytest.raises(DataLayoutError, match="ends beyond the note"):
+        Document("w", "p", "Dr", (GoldSpan(0, 8, "DOCTOR", "Dr SMITH"),))
