@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -49,22 +50,18 @@ def evaluate(
 ) -> dict:
     """Every view of the predictions against the corpus's gold spans (JSON-able)."""
     check_predictions(corpus, predictions)
-    views = {}
-    for level in LEVELS:
-        for typing in TYPINGS:
-            views[f"{level}_{typing}"] = _view(
-                corpus,
-                predictions,
-                level,
-                typing,
-                hipaa=False,
-                n_boot=n_boot,
-                seed=seed,
-            )
-        for typing in ("binary", "category"):
-            views[f"hipaa_{level}_{typing}"] = _view(
-                corpus, predictions, level, typing, hipaa=True, n_boot=n_boot, seed=seed
-            )
+    configs = [(level, typing, False) for level in LEVELS for typing in TYPINGS]
+    configs += [(level, typing, True) for level in LEVELS for typing in TYPINGS[:2]]
+    tallies = {config: _Tally() for config in configs}
+    for doc in corpus:  # documents outside, views inside: one tokenisation per note
+        for (level, typing, hipaa), tally in tallies.items():
+            tally.add(doc, predictions.get(doc.note_id, ()), level, typing, hipaa)
+    views = {
+        ("hipaa_" if hipaa else "") + f"{level}_{typing}": tally.summary(
+            typing, n_boot=n_boot, seed=seed
+        )
+        for (level, typing, hipaa), tally in tallies.items()
+    }
     return {
         "n_documents": len(corpus),
         "n_gold": corpus.n_spans,
@@ -136,27 +133,40 @@ def _filtered(doc, spans: Sequence[Span], typing: str, hipaa: bool) -> list[Span
     return kept
 
 
-def _view(corpus, predictions, level, typing, *, hipaa, n_boot, seed) -> dict:
-    per_doc: list[Counts] = []
-    by_category: Counts = defaultdict(lambda: [0, 0, 0, 0])
-    by_subtype: Counts = defaultdict(lambda: [0, 0, 0, 0])
-    for doc in corpus:
+@dataclass
+class _Tally:
+    """Counts of one view: per document, and per category and subtype."""
+
+    per_doc: list[Counts] = field(default_factory=list)
+    by_category: Counts = field(default_factory=lambda: defaultdict(lambda: [0] * 4))
+    by_subtype: Counts = field(default_factory=lambda: defaultdict(lambda: [0] * 4))
+
+    def add(self, doc, predicted, level: str, typing: str, hipaa: bool) -> None:
         gold = _filtered(doc, doc.spans, typing, hipaa)
         if hipaa:
             gold = [g for g in gold if g.label != UNTYPED]
-        pred = _filtered(doc, predictions.get(doc.note_id, ()), typing, hipaa)
+        pred = _filtered(doc, predicted, typing, hipaa)
         counts = count(level, doc.text, gold, pred, _KEYS[typing])
-        per_doc.append(counts)
+        self.per_doc.append(counts)
         if typing == "subtype":
-            _add(by_subtype, counts)
+            _add(self.by_subtype, counts)
             for key, values in counts.items():
-                _add(by_category, {category(key): values})
+                _add(self.by_category, {category(key): values})
         elif typing == "category":
-            _add(by_category, counts)
+            _add(self.by_category, counts)
         else:
-            _add(by_category, recall_by(level, doc.text, gold, pred, category))
-            _add(by_subtype, recall_by(level, doc.text, gold, pred, lambda s: s))
-    return _summary(per_doc, by_category, by_subtype, typing, n_boot=n_boot, seed=seed)
+            _add(self.by_category, recall_by(level, doc.text, gold, pred, category))
+            _add(self.by_subtype, recall_by(level, doc.text, gold, pred, lambda s: s))
+
+    def summary(self, typing: str, *, n_boot: int, seed: int) -> dict:
+        return _summary(
+            self.per_doc,
+            self.by_category,
+            self.by_subtype,
+            typing,
+            n_boot=n_boot,
+            seed=seed,
+        )
 
 
 def _add(total: Counts, counts: Counts) -> None:
@@ -207,19 +217,17 @@ def bootstrap_ci(matrix: np.ndarray, *, n_boot: int, seed: int) -> dict:
     """95% percentile intervals of micro P, R, F1 over documents resampled.
 
     `matrix` has one row per document: tp_gold, n_gold, tp_predicted,
-    n_predicted. Resample weights come from a multinomial draw (the number of
-    times each document is picked), in chunks to bound memory.
+    n_predicted. Each replicate draws as many documents as the corpus holds,
+    uniformly with replacement (100 replicates at a time, to bound memory); the same seed gives the same replicates in every view.
     """
     n_docs = len(matrix)
     if n_boot < 1 or n_docs == 0:
         return {"precision": None, "recall": None, "f1": None}
     rng = np.random.default_rng(seed)
-    totals = []
-    for start in range(0, n_boot, 200):
-        size = min(200, n_boot - start)
-        weights = rng.multinomial(n_docs, np.full(n_docs, 1 / n_docs), size=size)
-        totals.append(weights @ matrix)
-    sums = np.concatenate(totals).astype(float)
+    values = matrix.astype(float)
+    sums = np.concatenate(
+        [_replicates(rng, values, min(100, n_boot - s)) for s in range(0, n_boot, 100)]
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         precision = sums[:, 2] / sums[:, 3]
         recall = sums[:, 0] / sums[:, 1]
@@ -230,6 +238,15 @@ def bootstrap_ci(matrix: np.ndarray, *, n_boot: int, seed: int) -> dict:
         "recall": _interval(recall),
         "f1": _interval(f1),
     }
+
+
+def _replicates(rng: np.random.Generator, values: np.ndarray, size: int) -> np.ndarray:
+    """Column sums of `size` resamples: how often each document was picked, times it."""
+    n_docs = len(values)
+    picks = rng.integers(0, n_docs, size=(size, n_docs))
+    weights = np.zeros((size, n_docs))
+    np.add.at(weights, (np.arange(size)[:, None], picks), 1.0)
+    return weights @ values
 
 
 def _interval(values: np.ndarray) -> list[float] | None:
