@@ -218,7 +218,8 @@ def bootstrap_ci(matrix: np.ndarray, *, n_boot: int, seed: int) -> dict:
 
     `matrix` has one row per document: tp_gold, n_gold, tp_predicted,
     n_predicted. Each replicate draws as many documents as the corpus holds,
-    uniformly with replacement (100 replicates at a time, to bound memory); the same seed gives the same replicates in every view.
+    uniformly with replacement (100 replicates at a time, to bound memory);
+    the same seed gives the same replicates in every view.
     """
     n_docs = len(matrix)
     if n_boot < 1 or n_docs == 0:
