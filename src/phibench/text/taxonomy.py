@@ -224,3 +224,57 @@ def map_label(label: str, surface: str = "") -> str | None:
 def category(label: str) -> str:
     """The i2b2-2014 category of a subtype; UNTYPED is its own category."""
     return CATEGORY_OF.get(label, UNTYPED)
+
+
+# --- documentation ---------------------------------------------------------------
+
+
+def render_markdown() -> str:
+    """docs/text/taxonomy.md, generated so the tables cannot drift from the maps."""
+    lines = [
+        "# PHI taxonomy and label maps",
+        "",
+        "Generated from `src/phibench/text/taxonomy.py` (regenerate: `uv run python -m "
+        "phibench.text.taxonomy > docs/text/taxonomy.md`; a test checks it is fresh).",
+        "",
+        "## i2b2-2014 subtypes and HIPAA Safe Harbor",
+        "",
+        "Safe Harbor letters follow 45 CFR 164.514(b)(2)(i). AGE counts only above 89 "
+        "and DATE only when it holds more than a year (`is_safe_harbor`). Clinicians' "
+        "names (DOCTOR) are not identifiers of the patient; relatives' names are, and "
+        "corpora map them to PATIENT. Spans labelled "
+        f"`{UNTYPED}` have no subtype: they count in binary views only.",
+        "",
+        "| category | subtype | Safe Harbor |",
+        "| --- | --- | --- |",
+    ]
+    for subtype in SUBTYPES:
+        letter = SAFE_HARBOR_OF[subtype]
+        where = f"{letter}: {SAFE_HARBOR[letter]}" if letter else "no"
+        lines.append(f"| {CATEGORY_OF[subtype]} | {subtype} | {where} |")
+    lines += [
+        "",
+        "## Safe Harbor identifiers",
+        "",
+        "| letter | identifier | subtypes |",
+    ]
+    lines.append("| --- | --- | --- |")
+    for letter, text in SAFE_HARBOR.items():
+        subtypes = [s for s, v in SAFE_HARBOR_OF.items() if v == letter]
+        lines.append(
+            f"| {letter} | {text} | {', '.join(subtypes) or '(none in text)'} |"
+        )
+    for title, table, note in [
+        ("PhysioNet deid 1.1", PHYSIONET_LABELS, ""),
+        ("MEDDOCAN", MEDDOCAN_LABELS, "TERRITORIO with a five-digit surface is ZIP."),
+    ]:
+        lines += (
+            ["", f"## {title} labels", "", note] if note else ["", f"## {title} labels"]
+        )
+        lines += ["", "| corpus label | subtype |", "| --- | --- |"]
+        lines += [f"| {label} | {subtype} |" for label, subtype in table.items()]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(render_markdown(), end="")

@@ -66,3 +66,15 @@ def test_map_label() -> None:
     assert map_label("DOCTOR") == "DOCTOR"
     assert map_label("Surgeon") is None
     assert category("DOCTOR") == "NAME" and category(UNTYPED) == UNTYPED
+
+
+def test_rendered_doc_is_fresh() -> None:
+    from pathlib import Path
+
+    from phibench.text.taxonomy import render_markdown
+
+    doc = Path(__file__).resolve().parents[3] / "docs" / "text" / "taxonomy.md"
+    assert doc.read_text(encoding="utf-8") == render_markdown(), (
+        "docs/text/taxonomy.md is stale: uv run python -m phibench.text.taxonomy "
+        "> docs/text/taxonomy.md"
+    )
