@@ -46,3 +46,21 @@ def test_whitespace_edged_gold_kept_and_mismatch_named() -> None:
         Document("w", "p", "Dr  SMITH ", (GoldSpan(3, 8, "DOCTOR", "SMITH"),))
     with pytest.raises(DataLayoutError, match="ends beyond the note"):
         Document("w", "p", "Dr", (GoldSpan(0, 8, "DOCTOR", "Dr SMITH"),))
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("Seen 3/4 for f/u", 5, 8),
+        ("Seen 3/14 for f/u", 5, 9),
+        ("next visit 11/3", 11, 15),
+        ("DOB 12/31", 4, 9),
+    ],
+)
+def test_month_day_dates_are_safe_harbor_dates(text: str, start: int, end: int) -> None:
+    from phibench.text.taxonomy import is_safe_harbor
+
+    doc = Document("d", "p", text, (GoldSpan(start, end, "DATE", text[start:end]),))
+    assert is_safe_harbor("DATE", doc.spans[0].surface)
+    result = evaluate(Corpus("c", "en", (doc,)), {}, n_boot=1)
+    assert result["views"]["hipaa_strict_binary"]["micro"]["n_gold"] == 1
