@@ -32,6 +32,8 @@ _WORDY = re.compile(r"^([A-Za-z]{3,9})(\.?) (\d{1,2})(?:(,?) (\d{4}))?$")
 _DMY = re.compile(r"^(\d{1,2})-([A-Za-z]{3})-(\d{4})$")
 _YEAR = re.compile(r"^(\d{4})$")
 _AGE = re.compile(r"\d+")
+_FIRST_NAMES = vocab.FIRST_NAMES_F + vocab.FIRST_NAMES_M
+_FIRST_KEYS = frozenset(name.casefold() for name in _FIRST_NAMES)
 
 
 class PatientSurrogates:
@@ -87,12 +89,7 @@ class PatientSurrogates:
     def _name_word(self, word: str) -> str:
         key = ("NAMEWORD", word.casefold())
         if key not in self._memory:
-            first = {n.casefold() for n in vocab.FIRST_NAMES_F + vocab.FIRST_NAMES_M}
-            pool = (
-                vocab.FIRST_NAMES_F + vocab.FIRST_NAMES_M
-                if word.casefold() in first
-                else vocab.SURNAMES
-            )
+            pool = _FIRST_NAMES if word.casefold() in _FIRST_KEYS else vocab.SURNAMES
             choice = word
             while choice.casefold() == word.casefold():
                 choice = (

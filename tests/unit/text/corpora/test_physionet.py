@@ -139,3 +139,15 @@ def test_seeded_sample(physionet) -> None:
     assert [d.note_id for d in first] == [d.note_id for d in again]
     order = {d.note_id: i for i, d in enumerate(physionet)}
     assert [order[d.note_id] for d in first] == sorted(order[d.note_id] for d in first)
+
+
+def test_open_id_refuses_a_bigger_corpus(tmp_path) -> None:
+    # 2,435 notes cannot be PhysioNet deid 1.1 (2,434): its open terms do not apply
+    records = "".join(
+        f"START_OF_RECORD=1||||{n}||||\nNOTE.\n||||END_OF_RECORD\n" for n in range(2435)
+    )
+    headers = "".join(f"Patient 1  Note {n}\n" for n in range(2435))
+    folder = _write(tmp_path / "d", records, "", headers)
+    with pytest.raises(InputError, match="holds 2435 notes, more than the 2434"):
+        load_corpus("physionet-deid", folder)
+    assert load_corpus("physionet", folder).data_use.restricted
