@@ -39,13 +39,15 @@ class Criterion(_Strict):
     Judged on `statistic` (e.g. the median over trials) of `metric`. It is not
     applicable (neither pass nor fail) when the cohort has fewer than
     `min_patients` patients or the run fewer than `min_trials` trials.
+    `at_epsilon` is left out by benchmarks without a privacy budget (text
+    de-identification judges a system, named in `query`).
     """
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
     description: str
     query: str
     metric: str
-    at_epsilon: float = Field(gt=0)
+    at_epsilon: float | None = Field(default=None, gt=0)
     op: Literal["<=", ">=", "<", ">"]
     threshold: float
     min_patients: int = Field(default=0, ge=0)
@@ -53,7 +55,8 @@ class Criterion(_Strict):
 
     @model_validator(mode="after")
     def _finite(self) -> Criterion:
-        if not math.isfinite(self.threshold) or not math.isfinite(self.at_epsilon):
+        epsilon = 1.0 if self.at_epsilon is None else self.at_epsilon
+        if not math.isfinite(self.threshold) or not math.isfinite(epsilon):
             raise ValueError("threshold and at_epsilon must be finite numbers")
         return self
 
