@@ -1,8 +1,8 @@
 """Scoring as the 2014 i2b2/UTHealth de-identification track did.
 
-Rules as published with the challenge's evaluation script (README of
-kotfic/i2b2_evaluation_scripts; Stubbs, Kotfila & Uzuner, J Biomed Inform 58
-Suppl, 2015), re-implemented here:
+Rules as published with the challenge's evaluation script (its README and
+behaviour, kotfic/i2b2_evaluation_scripts; Stubbs, Kotfila & Uzuner, J Biomed
+Inform 58 Suppl, 2015), re-implemented here:
 
 - a tag is (type, start, end); the type is the subtype (TYPE attribute), so
   PATIENT and DOCTOR differ, and OTHER is a type of its own (it matches only
@@ -14,9 +14,16 @@ Suppl, 2015), re-implemented here:
   listed as HIPAA PHI (`I2B2_HIPAA`; every AGE and DATE, unlike the Safe
   Harbor view of `evaluate`, which keeps only ages over 89 and dates with more
   than a year);
+- token: each tag is split into tokens (`scoring_match.tokens`), each token a
+  tag (type, start, end) of its own, then scored strictly;
 - micro: counts summed over documents; macro: the mean (and population SD)
-  over documents of per-document precision and recall, each over the
-  documents where it is defined; macro F1 from macro precision and recall.
+  over all documents of per-document precision and recall; as in the script a
+  0/0 ratio counts as 0, so a note with neither gold nor system tags lowers
+  the macro means (the 2014 corpus has PHI in every note; PhysioNet has many
+  notes without); macro F1 from macro precision and recall.
+
+The script's own HIPAA pattern for IDNUM carries a trailing space and so never
+matches; IDNUM is kept here, as the README lists it.
 
 With relaxed matching one system tag may match several gold tags: precision
 counts system tags that match some gold tag, recall gold tags that some system
@@ -25,11 +32,13 @@ tag matches.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from phibench.text.document import Corpus, Span
+from phibench.text.scoring_match import tokens as token_bounds
 
 #: The subtypes the 2014 challenge scored in its "HIPAA" evaluation.
 I2B2_HIPAA = frozenset(
@@ -64,29 +73,39 @@ Tag = tuple[str, int, int]
 def evaluate_i2b2_2014(
     corpus: Corpus, predictions: Mapping[str, Sequence[Span]]
 ) -> dict:
-    """Strict, relaxed, HIPAA strict and HIPAA relaxed, micro and macro."""
+    """Strict, relaxed and token, each also on the HIPAA list; micro and macro."""
     result: dict = {"n_documents": len(corpus)}
-    for name, relaxed, hipaa in [
-        ("strict", False, False),
-        ("relaxed", True, False),
-        ("hipaa_strict", False, True),
-        ("hipaa_relaxed", True, True),
-    ]:
-        rows = [
-            _document_counts(
-                _tags(doc.spans, hipaa),
-                _tags(predictions.get(doc.note_id, ()), hipaa),
-                relaxed=relaxed,
-            )
-            for doc in corpus
-        ]
-        result[name] = _summarise(np.array(rows, dtype=float).reshape(-1, 4))
+    for hipaa in (False, True):
+        for level in ("strict", "relaxed", "token"):
+            rows = [
+                _document_counts(
+                    _tags(doc.text, doc.spans, hipaa, tokens=level == "token"),
+                    _tags(
+                        doc.text,
+                        predictions.get(doc.note_id, ()),
+                        hipaa,
+                        tokens=level == "token",
+                    ),
+                    relaxed=level == "relaxed",
+                )
+                for doc in corpus
+            ]
+            name = f"hipaa_{level}" if hipaa else level
+            result[name] = _summarise(np.array(rows, dtype=float).reshape(-1, 4))
     return result
 
 
-def _tags(spans: Sequence[Span], hipaa: bool) -> set[Tag]:
+def _tags(text: str, spans: Sequence[Span], hipaa: bool, *, tokens: bool) -> set[Tag]:
+    kept = [s for s in spans if not hipaa or s.label in I2B2_HIPAA]
+    if not tokens:
+        return {(s.label, s.start, s.end) for s in kept}
+    starts, ends = token_bounds(text)
     return {
-        (s.label, s.start, s.end) for s in spans if not hipaa or s.label in I2B2_HIPAA
+        (s.label, max(starts[i], s.start), min(ends[i], s.end))
+        for s in kept
+        for i in range(
+            bisect.bisect_right(ends, s.start), bisect.bisect_left(starts, s.end)
+        )
     }
 
 
@@ -112,43 +131,33 @@ def _document_counts(gold: set[Tag], system: set[Tag], *, relaxed: bool) -> list
 
 def _summarise(rows: np.ndarray) -> dict:
     tp_gold, n_gold, tp_sys, n_sys = rows.sum(axis=0) if len(rows) else (0, 0, 0, 0)
-    precision = tp_sys / n_sys if n_sys else None
-    recall = tp_gold / n_gold if n_gold else None
-    with np.errstate(divide="ignore", invalid="ignore"):
-        doc_precision = rows[:, 2] / rows[:, 3]
-        doc_recall = rows[:, 0] / rows[:, 1]
-    macro_p, sd_p = _mean_sd(doc_precision)
-    macro_r, sd_r = _mean_sd(doc_recall)
+    precision, recall = _ratio(tp_sys, n_sys), _ratio(tp_gold, n_gold)
+    doc_precision = [_ratio(row[2], row[3]) for row in rows]
+    doc_recall = [_ratio(row[0], row[1]) for row in rows]
+    macro_p = float(np.mean(doc_precision)) if len(rows) else 0.0
+    macro_r = float(np.mean(doc_recall)) if len(rows) else 0.0
     return {
         "micro": {
-            "precision": _float(precision),
-            "recall": _float(recall),
+            "precision": precision,
+            "recall": recall,
             "f1": _f1(precision, recall),
         },
         "macro": {
             "precision": macro_p,
             "recall": macro_r,
             "f1": _f1(macro_p, macro_r),
-            "precision_sd": sd_p,
-            "recall_sd": sd_r,
+            "precision_sd": float(np.std(doc_precision)) if len(rows) else 0.0,
+            "recall_sd": float(np.std(doc_recall)) if len(rows) else 0.0,
         },
     }
 
 
-def _mean_sd(values: np.ndarray) -> tuple[float | None, float | None]:
-    defined = values[np.isfinite(values)]
-    if defined.size == 0:
-        return None, None
-    return float(defined.mean()), float(defined.std())
+def _ratio(numerator: float, denominator: float) -> float:
+    """As the challenge's script: 0/0 is 0."""
+    return float(numerator / denominator) if denominator else 0.0
 
 
-def _float(value) -> float | None:
-    return None if value is None else float(value)
-
-
-def _f1(precision, recall) -> float | None:
-    if precision is None or recall is None:
-        return None
+def _f1(precision: float, recall: float) -> float:
     if precision + recall == 0:
         return 0.0
     return float(2 * precision * recall / (precision + recall))

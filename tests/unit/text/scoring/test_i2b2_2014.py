@@ -31,9 +31,10 @@ def test_strict_and_hipaa() -> None:
     result = evaluate_i2b2_2014(corpus, {"a": PREDICTED})
     strict = result["strict"]
     assert strict["micro"] == {"precision": 0.25, "recall": 0.25, "f1": 0.25}
-    # document b has neither gold nor system tags: left out of the macro means
-    assert strict["macro"]["precision"] == 0.25 and strict["macro"]["recall"] == 0.25
-    assert strict["macro"]["precision_sd"] == 0.0
+    # as in the challenge's script, document b (no gold, no system tags) has
+    # precision and recall 0/0 = 0, which halves the macro means
+    assert strict["macro"]["precision"] == 0.125 and strict["macro"]["recall"] == 0.125
+    assert strict["macro"]["precision_sd"] == 0.125
     # relaxed needs the same start: "Ana" ends 4 characters before "Ana Lee"
     assert result["relaxed"]["micro"]["recall"] == 0.25
     # HIPAA list: PATIENT and DATE stay, DOCTOR, HOSPITAL and OTHER go
@@ -65,6 +66,21 @@ def test_macro_is_per_document() -> None:
     macro = result["strict"]["macro"]
     assert macro["recall"] == pytest.approx((0.5 + 0.0) / 2)
     assert macro["recall_sd"] == pytest.approx(0.25)
-    assert macro["precision"] == 1.0  # defined for document a only
-    assert macro["f1"] == pytest.approx(2 * 1 * 0.25 / 1.25)
+    assert macro["precision"] == 0.5  # document b: no system tags, 0/0 = 0
+    assert macro["f1"] == pytest.approx(2 * 0.5 * 0.25 / 0.75)
     assert result["strict"]["micro"]["recall"] == pytest.approx(1 / 3)
+
+
+def test_token_level_and_empty_corpus() -> None:
+    corpus = _corpus(Document("a", "p", TEXT, GOLD))
+    result = evaluate_i2b2_2014(corpus, {"a": PREDICTED})
+    # gold tokens: Ana Lee (PATIENT), Bo (DOCTOR), 3 / 4 (DATE), RGH (HOSPITAL) = 7
+    # system tokens: Ana, Bo (PATIENT), 3 / 4 (DATE), saw (OTHER) = 6; right: Ana 3 / 4
+    token = result["token"]["micro"]
+    assert token["precision"] == pytest.approx(4 / 6)
+    assert token["recall"] == pytest.approx(4 / 7)
+    hipaa = result["hipaa_token"]["micro"]  # gold Ana Lee 3 / 4; system Ana Bo 3 / 4
+    assert hipaa["precision"] == pytest.approx(4 / 5)
+    assert hipaa["recall"] == pytest.approx(4 / 5)
+    empty = evaluate_i2b2_2014(_corpus(), {})
+    assert empty["strict"]["micro"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0}
