@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from phibench.text import embedded_vocab as vocab
 from phibench.text.document import Corpus, Document, GoldSpan
-from phibench.text.embedded_templates import KINDS, UPPER_CASE_KINDS
+from phibench.text.embedded_templates import ALTERNATIVES, KINDS, UPPER_CASE_KINDS
 from phibench.tracking.guard import DataUseTerms
 
 EMBEDDED_TEXT_VERSION = "1"
@@ -183,11 +183,11 @@ def _persona(rng: random.Random, patient_id: str) -> Persona:
 
 
 def _note(rng: random.Random, persona: Persona, kind: str, number: int) -> Document:
-    lines = [
-        line.removeprefix("?")
-        for line in KINDS[kind]
-        if not line.startswith("?") or rng.random() < 0.5
-    ]
+    lines = []
+    for line in KINDS[kind]:
+        wording = rng.choice(line.split(ALTERNATIVES))
+        if not wording.startswith("?") or rng.random() < 0.5:
+            lines.append(wording.removeprefix("?"))
     note_date = persona.admit + dt.timedelta(days=number + rng.randint(0, 2))
     upper = kind in UPPER_CASE_KINDS
     text, spans = _fill("\n".join(lines) + "\n", rng, persona, note_date, upper)
