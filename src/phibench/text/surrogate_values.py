@@ -51,8 +51,13 @@ class PatientSurrogates:
         kind = _kind(label, original)
         key = (kind, original.strip().casefold())
         if key not in self._memory:
-            self._memory[key] = self._draw(kind, original)
-        return self._memory[key]
+            value = self._draw(kind, original)
+            if value.casefold() == original.casefold():  # e.g. a name span over "/"
+                value = "x" * max(1, len(original))
+            self._memory[key] = value
+        if kind in {"DATE", "AGE", "CODE"}:
+            return self._memory[key]
+        return _same_case(original, self._memory[key])
 
     def _draw(self, kind: str, original: str) -> str:
         if kind == "DATE":
@@ -166,11 +171,14 @@ def _same_shape(original: str, rng: random.Random) -> str:
 
 
 def _same_case(original: str, value: str) -> str:
+    """The value in the original's case: upper, lower or capitalised words."""
     letters = [c for c in original if c.isalpha()]
     if letters and all(c.isupper() for c in letters) and len(letters) > 1:
         return value.upper()
     if letters and all(c.islower() for c in letters):
         return value.lower()
+    if letters and letters[0].isupper() and value.isupper():
+        return " ".join(word.capitalize() for word in value.split(" "))
     return value
 
 

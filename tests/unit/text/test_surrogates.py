@@ -87,6 +87,15 @@ def test_month_day_without_year_keeps_its_format_and_interval() -> None:
     assert shift_date("not a date", 3) is None
 
 
+def test_case_follows_each_occurrence() -> None:
+    values = PatientSurrogates("p1", seed=3)
+    title = values.value("PATIENT", "Lee")
+    assert values.value("PATIENT", "LEE") == title.upper()
+    assert values.value("PATIENT", "lee") == title.lower()
+    assert values.value("PATIENT", "Lee") == title
+    assert values.value("CITY", "BOSTON") == values.value("CITY", "Boston").upper()
+
+
 def test_ages() -> None:
     values = PatientSurrogates("p1", seed=1)
     assert values.value("AGE", "92") == "over 89"
