@@ -9,7 +9,9 @@ form, otherwise each file is its own patient.
 
 XML parsers normalise CRLF to LF inside CDATA, which would shift every later
 offset; the text is therefore sliced from the raw file between the CDATA
-markers, as stored.
+markers, as stored. For the same reason a `text` attribute cannot hold a line
+break (it becomes a space), so a span across lines is checked with that
+normalisation.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ EXPECTED = "i2b2-2014 XML files (<TEXT><![CDATA[...]]></TEXT> and <TAGS>)"
 
 _CDATA = re.compile(r"<TEXT>\s*<!\[CDATA\[(.*?)\]\]>\s*</TEXT>", re.DOTALL)
 _I2B2_NAME = re.compile(r"^(\d+)-(\d+)$")
+#: what XML attribute-value normalisation turns into a space
+_ATTRIBUTE_SPACE = re.compile(r"\r\n|[\r\n\t]")
 
 
 def read_i2b2_xml(folder: Path) -> list[Document]:
@@ -49,13 +53,13 @@ def _document(path: Path, key: str) -> Document:
     except ET.ParseError as error:
         raise DataLayoutError(f"{path}: not well-formed XML ({error})") from None
     text = match.group(1)
-    spans = [_span(path, key, tag) for tag in root.iterfind("./TAGS/*")]
+    spans = [_span(path, key, text, tag) for tag in root.iterfind("./TAGS/*")]
     name = _I2B2_NAME.match(path.stem)
     patient = name.group(1) if name else key
     return Document(key, patient, text, tuple(spans))
 
 
-def _span(path: Path, key: str, tag: ET.Element) -> GoldSpan:
+def _span(path: Path, key: str, text: str, tag: ET.Element) -> GoldSpan:
     where = f"{path.name} tag {tag.get('id', '?')} (note {key})"
     start, end = tag.get("start", ""), tag.get("end", "")
     if not (start.isdigit() and end.isdigit()):
@@ -63,4 +67,10 @@ def _span(path: Path, key: str, tag: ET.Element) -> GoldSpan:
             f"{where}: start={start!r} end={end!r} are not integer offsets"
         )
     label = tag.get("TYPE") or tag.tag
-    return gold_span(where, int(start), int(end), label, tag.get("text", ""))
+    surface = tag.get("text", "")
+    stored = text[int(start) : int(end)]
+    if surface != stored and surface == _ATTRIBUTE_SPACE.sub(" ", stored):
+        # XML turns a line break inside an attribute into a space, so the
+        # recorded surface of a span across lines cannot match: the text can.
+        surface = stored
+    return gold_span(where, int(start), int(end), label, surface)

@@ -112,6 +112,17 @@ def test_i2b2_xml_with_crlf_and_patient_from_name(tmp_path) -> None:
     ]
 
 
+def test_i2b2_xml_span_across_a_line_break(tmp_path) -> None:
+    xml = (
+        "<deIdi2b2><TEXT><![CDATA[Lives at 12 Oak St\r\nApt 4 today]]></TEXT><TAGS>"
+        '<LOCATION id="P0" start="9" end="25" text="12 Oak St Apt 4" TYPE="STREET"/>'
+        "</TAGS></deIdi2b2>"
+    )
+    (tmp_path / "5-01.xml").write_bytes(xml.encode())
+    (doc,) = load_corpus("i2b2-xml", tmp_path).documents
+    assert doc.spans[0].surface == "12 Oak St\r\nApt 4"
+
+
 def test_i2b2_xml_errors(tmp_path) -> None:
     (tmp_path / "1-1.xml").write_text("<root><TEXT>no cdata</TEXT></root>")
     with pytest.raises(DataLayoutError, match=r"no <TEXT><!\[CDATA"):
