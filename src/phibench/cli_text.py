@@ -33,6 +33,12 @@ def add_run_parser(commands: Any) -> None:
         type=int,
         help="embedded: notes to generate (300); other corpora: a seeded sample",
     )
+    run.add_argument(
+        "--n-training-notes",
+        type=int,
+        default=200,
+        help="generated notes added to the training set of systems that learn",
+    )
     run.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples")
     run.add_argument(
         "--show-leaks",
@@ -64,6 +70,7 @@ def run_text_deid(args: argparse.Namespace) -> int:
         systems=parse_system_names(args.systems),
         seed=args.seed,
         n_notes=args.n_notes,
+        n_training_notes=args.n_training_notes,
         n_boot=args.n_boot,
         show_leaks=args.show_leaks,
         surrogate_system=args.surrogates_from,

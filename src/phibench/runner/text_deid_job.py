@@ -46,6 +46,7 @@ class TextJobOptions:
     systems: tuple[str, ...] = field(default_factory=lambda: parse_system_names(None))
     seed: int = 1
     n_notes: int | None = None
+    n_training_notes: int = N_EMBEDDED_TRAINING_NOTES  # embedded notes for training
     n_boot: int = 1000
     show_leaks: bool = False
     surrogate_system: str | None = None  # None: the best system
@@ -104,6 +105,10 @@ def validate(options: TextJobOptions) -> None:
             f"--data-dir {options.data_dir}: no such folder; give the folder of "
             f"the {options.corpus} notes"
         )
+    if options.n_training_notes < 1:
+        raise InputError(
+            f"--n-training-notes {options.n_training_notes}: must be at least 1"
+        )
     if options.n_boot < 1:
         raise InputError(f"--n-boot {options.n_boot}: must be at least 1")
     for name in parse_system_names(options.systems):
@@ -144,7 +149,7 @@ def load_parts(options: TextJobOptions, seeds: TextSeeds) -> tuple[Corpus, Corpu
     from phibench.text.embedded import generate_notes
     from phibench.text.splits import split_by_patient
 
-    embedded_train = generate_notes(N_EMBEDDED_TRAINING_NOTES, seed=seeds.training)
+    embedded_train = generate_notes(options.n_training_notes, seed=seeds.training)
     corpus = load_corpus(
         options.corpus, options.data_dir, n_notes=options.n_notes, seed=seeds.data
     )
@@ -270,6 +275,7 @@ def _params(
         "system_settings": settings,
         "n_training_notes": len(training),
         "n_scored_notes": len(test),
+        "n_embedded_training_notes": options.n_training_notes,
         "n_boot": options.n_boot,
         "surrogates_from": chosen,
         "show_leaks": options.show_leaks,

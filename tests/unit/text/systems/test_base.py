@@ -41,7 +41,7 @@ def test_factory_builds_every_offline_system_and_refuses_others():
         system = make_system(name)
         assert isinstance(system, DeidSystem)
         assert system.name == name
-    with pytest.raises(InputError, match="unknown system 'deid.pl'"):
+    with pytest.raises(InputError, match=r"unknown system 'deid\.pl'"):
         make_system("deid.pl")
 
 
