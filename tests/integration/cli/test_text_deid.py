@@ -160,7 +160,7 @@ def test_brat_folder_of_meddocan_runs(tmp_path, capsys):
 )
 def test_bad_input_is_one_line_and_writes_nothing(tmp_path, capsys, args, message):
     out_dir = tmp_path / "runs"
-    code, out, err = _run(capsys, *args, "--out", str(out_dir))
+    code, _, err = _run(capsys, *args, "--out", str(out_dir))
     lines = [line for line in err.splitlines() if line.strip()]
     assert code == 2, err
     assert len(lines) == 1 and lines[0].startswith("phibench: error: ")
