@@ -151,3 +151,31 @@ def test_open_id_refuses_a_bigger_corpus(tmp_path) -> None:
     with pytest.raises(InputError, match="holds 2435 notes, more than the 2434"):
         load_corpus("physionet-deid", folder)
     assert load_corpus("physionet", folder).data_use.restricted
+
+
+def test_scoring_and_leaks_on_the_real_notes(physionet) -> None:
+    from phibench.text.document import Span
+    from phibench.text.leaks import leak_report
+    from phibench.text.scoring import evaluate
+
+    # a "system" that finds every gold span except the 40 phone numbers
+    predictions = {
+        doc.note_id: [
+            Span(s.start, s.end, s.label) for s in doc.spans if s.label != "PHONE"
+        ]
+        for doc in physionet
+    }
+    result = evaluate(physionet, predictions, n_boot=50, seed=1)
+    strict = result["views"]["strict_binary"]
+    assert strict["micro"]["recall"] == pytest.approx((1243 - 40) / 1243)
+    assert strict["micro"]["precision"] == 1.0
+    assert strict["per_category"]["CONTACT"]["recall"] == 0.0
+    assert strict["per_category"]["NAME"]["recall"] == 1.0
+    leaks = leak_report(physionet, predictions)
+    assert leaks["per_category"]["CONTACT"] == {
+        "n_gold": 40,
+        "untouched": 40,
+        "partial": 0,
+        "removed": 0,
+    }
+    assert leaks["total"]["removed"] == 1203
