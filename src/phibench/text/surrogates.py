@@ -34,7 +34,11 @@ _ONE_LINE = re.compile(r"[^\r\n\t]+")
 def surrogate_corpus(
     corpus: Corpus, predictions: Mapping[str, Sequence[Span]], *, seed: int
 ) -> Corpus:
-    """The corpus with every predicted span replaced by a surrogate."""
+    """The corpus with every predicted span replaced by a surrogate.
+
+    The result keeps the input's data-use terms: PHI a system missed is still
+    in it, so de-identified text of a restricted corpus stays restricted.
+    """
     by_patient: dict[str, PatientSurrogates] = {}
     documents = []
     for doc in corpus:
