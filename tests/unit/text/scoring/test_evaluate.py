@@ -57,6 +57,8 @@ def f1(p: F, r: F) -> float:
         ("hipaa_strict_binary", F(1, 4), F(1, 2)),
         ("hipaa_relaxed_binary", F(2, 4), F(2, 2)),
         ("hipaa_strict_category", F(1, 3), F(1, 2)),
+        ("hipaa_relaxed_category", F(2, 3), F(2, 2)),
+        ("hipaa_token_binary", F(4, 6), F(4, 5)),
         ("hipaa_token_category", F(4, 5), F(4, 5)),  # Lee missed, Bo extra
     ],
 )
@@ -93,6 +95,23 @@ def test_per_category_and_macro(result) -> None:
     assert view["macro"]["recall"] == pytest.approx((0.5 + 1 + 0) / 3)
     assert view["macro"]["precision"] == pytest.approx((0.5 + 1) / 2)
     assert view["macro"]["f1"] == pytest.approx((0.5 + 1 + 0) / 3)
+
+
+def test_subtype_macro(result) -> None:
+    # PATIENT: P 0/2, R 0/1; DOCTOR: R 0/1; DATE: 1/1; HOSPITAL: R 0/1
+    macro = result["views"]["strict_subtype"]["macro"]
+    assert macro["recall"] == pytest.approx((0 + 0 + 1 + 0) / 4)
+    assert macro["precision"] == pytest.approx((0 + 1) / 2)
+    assert macro["f1"] == pytest.approx((0 + 0 + 1 + 0) / 4)
+    assert macro["n_types"] == 4
+
+
+def test_every_view_is_reported(result) -> None:
+    levels, typings = ["strict", "relaxed", "token"], ["binary", "category", "subtype"]
+    expected = {f"{level}_{typing}" for level in levels for typing in typings}
+    expected |= {f"hipaa_{level}_{t}" for level in levels for t in typings[:2]}
+    assert set(result["views"]) == expected
+    assert (result["n_boot"], result["seed"]) == (50, 3)
 
 
 def test_binary_breakdown_is_recall_by_gold_type(result) -> None:
