@@ -7,14 +7,14 @@ patient). Overlapping predictions are merged first, so no character of a
 detected span is left behind. The new document's spans are the surrogate
 spans, re-based to the new text, with the predicted labels.
 
-`write_corpus` writes it as BRAT (`<note>.txt` + `<note>.ann`), which
-`phibench.text.corpora.load_corpus("brat", folder)` reads back.
+`write_corpus` writes it as BRAT (`<note>.txt` + `<note>.ann`, the default),
+i2b2 XML or the PhysioNet format, which `load_corpus(<format>, folder)` reads
+back.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -27,8 +27,6 @@ from phibench.text.surrogate_values import PatientSurrogates
 from phibench.text.taxonomy import UNTYPED
 
 log = logging.getLogger(__name__)
-
-_ONE_LINE = re.compile(r"[^\r\n\t]+")
 
 
 def surrogate_corpus(
@@ -95,12 +93,16 @@ def surrogate_document(
     return Document(doc.note_id, doc.patient_id, "".join(pieces), tuple(new_spans))
 
 
-def write_corpus(folder: Path, corpus: Corpus) -> list[Path]:
-    """Write `<note_id>.txt` and `<note_id>.ann` per note; the folder must be new.
+def write_corpus(folder: Path, corpus: Corpus, *, fmt: str = "brat") -> list[Path]:
+    """Write the corpus in `fmt` (brat, i2b2-xml, physionet); the folder must be new.
 
     Written to a hidden folder beside it and renamed into place, so the folder
     is whole or absent. Returns the written files.
     """
+    from phibench.text.corpora.writers import WRITERS
+
+    if fmt not in WRITERS:
+        raise InputError(f"format {fmt!r}: use one of {', '.join(WRITERS)}")
     folder = Path(folder)
     if folder.exists() and any(folder.iterdir()):
         raise InputError(f"{folder}: exists and is not empty; give a new folder")
@@ -109,34 +111,11 @@ def write_corpus(folder: Path, corpus: Corpus) -> list[Path]:
         tempfile.mkdtemp(prefix=f".{folder.name}.partial-", dir=folder.parent)
     )
     try:
-        written = [_write_note(staging, doc) for doc in corpus]
+        written = WRITERS[fmt](staging, corpus)
         if folder.exists():
             folder.rmdir()
         staging.rename(folder)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return [folder / path.relative_to(staging) for pair in written for path in pair]
-
-
-def _write_note(folder: Path, doc: Document) -> tuple[Path, Path]:
-    relative = Path(doc.note_id)
-    if relative.is_absolute() or ".." in relative.parts:
-        raise InputError(f"note id {doc.note_id!r} is not a safe file name")
-    txt = folder / relative.with_name(relative.name + ".txt")
-    ann = txt.with_suffix(".ann")
-    txt.parent.mkdir(parents=True, exist_ok=True)
-    txt.write_bytes(doc.text.encode("utf-8"))
-    lines = [_ann_line(i, span) for i, span in enumerate(doc.spans, start=1)]
-    ann.write_bytes("".join(line for line in lines if line).encode("utf-8"))
-    return txt, ann
-
-
-def _ann_line(index: int, span: GoldSpan) -> str:
-    """A BRAT T line; a span across line breaks becomes a discontinuous one."""
-    parts = [m.span() for m in _ONE_LINE.finditer(span.surface)]
-    if not parts:
-        return ""
-    offsets = ";".join(f"{span.start + a} {span.start + b}" for a, b in parts)
-    surface = " ".join(span.surface[a:b] for a, b in parts)
-    return f"T{index}\t{span.label} {offsets}\t{surface}\n"
+    return [folder / path.relative_to(staging) for path in written]
