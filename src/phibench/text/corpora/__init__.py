@@ -73,6 +73,13 @@ def load_corpus(
     return _sample(loaded, n_notes=n_notes, seed=seed)
 
 
+def corpus_format(corpus: str) -> str:
+    """The file format of a `--corpus` value; the embedded notes are written as BRAT."""
+    if corpus == EMBEDDED:
+        return "brat"
+    return _resolve(corpus)[0]
+
+
 def corpus_choices() -> list[str]:
     """Dataset ids with a text loader, then the formats: for help and errors."""
     entries = registry.load_registry().select()

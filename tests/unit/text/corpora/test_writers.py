@@ -59,3 +59,13 @@ def test_unsafe_note_id_leaves_nothing(tmp_path) -> None:
     with pytest.raises(InputError, match="not a safe file name"):
         write_corpus(tmp_path / "out", bad)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_corpus_format() -> None:
+    from phibench.text.corpora import corpus_format
+
+    assert corpus_format("physionet-deid") == "physionet"
+    assert corpus_format("meddocan") == "brat"
+    assert corpus_format("i2b2-2014") == "i2b2-xml"
+    assert corpus_format("embedded") == "brat"
+    assert corpus_format("i2b2-xml") == "i2b2-xml"
