@@ -130,17 +130,15 @@ def normalise_newlines(document: Document) -> Document:
         return document
     new_offset = _lf_offsets(document.text)
     text = document.text.replace("\r\n", "\n").replace("\r", "\n")
-    spans = tuple(
-        GoldSpan(
-            new_offset[span.start],
-            new_offset[span.end],
-            span.label,
-            text[new_offset[span.start] : new_offset[span.end]],
-        )
-        for span in document.spans
-        if new_offset[span.end] > new_offset[span.start]
-    )
-    return replace(document, text=text, spans=spans)
+    spans = []
+    for span in document.spans:
+        start = new_offset[span.start]
+        end = new_offset[span.end]
+        if document.text[span.end - 1] == "\r" and new_offset[span.end - 1] == end:
+            end += 1  # the span ends between "\r" and "\n": keep its line break
+        if end > start:
+            spans.append(GoldSpan(start, end, span.label, text[start:end]))
+    return replace(document, text=text, spans=tuple(spans))
 
 
 def _lf_offsets(text: str) -> list[int]:

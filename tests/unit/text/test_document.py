@@ -64,3 +64,11 @@ def test_month_day_dates_are_safe_harbor_dates(text: str, start: int, end: int) 
     assert is_safe_harbor("DATE", doc.spans[0].surface)
     result = evaluate(Corpus("c", "en", (doc,)), {}, n_boot=1)
     assert result["views"]["hipaa_strict_binary"]["micro"]["n_gold"] == 1
+
+
+def test_span_ending_inside_a_crlf_keeps_its_line_break() -> None:
+    # found by Hypothesis: a span ending between "\r" and "\n"
+    text = "Oduya\r\nSmith"
+    doc = Document("n", "p", text, (GoldSpan(0, 6, "DOCTOR", "Oduya\r"),))
+    (span,) = normalise_newlines(doc).spans
+    assert (span.start, span.end, span.surface) == (0, 6, "Oduya\n")
