@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -53,14 +54,17 @@ def count(
     pred_set = sorted({(s.start, s.end, key(s.label)) for s in predicted})
     if level == "token":
         return _count_tokens(text, gold_set, pred_set)
-    same = _same if level == "strict" else _overlap
     counts: Counts = defaultdict(lambda: [0, 0, 0, 0])
-    for span in gold_set:
-        counts[span[2]][1] += 1
-        counts[span[2]][0] += any(same(span, p) for p in _near(span, pred_set))
-    for span in pred_set:
-        counts[span[2]][3] += 1
-        counts[span[2]][2] += any(same(span, g) for g in _near(span, gold_set))
+    for k in {span[2] for span in gold_set} | {span[2] for span in pred_set}:
+        gold_k = [(a, b) for a, b, g in gold_set if g == k]
+        pred_k = [(a, b) for a, b, p in pred_set if p == k]
+        if level == "strict":
+            both = len(set(gold_k) & set(pred_k))
+            counts[k] = [both, len(gold_k), both, len(pred_k)]
+        else:
+            found = sum(_overlap_flags(gold_k, pred_k))
+            right = sum(_overlap_flags(pred_k, gold_k))
+            counts[k] = [found, len(gold_k), right, len(pred_k)]
     return dict(counts)
 
 
@@ -76,27 +80,46 @@ def recall_by(
     A gold span counts as found when any prediction matches it at this level,
     whatever the prediction's label. Only the gold half of each count is filled.
     """
-    counts: Counts = defaultdict(lambda: [0, 0, 0, 0])
-    for label in {group(s.label) for s in gold}:
-        subset = [s for s in gold if group(s.label) == label]
-        found = count(level, text, subset, predicted, lambda _: "PHI").get("PHI")
-        if found:
-            counts[label][0] += found[0]
-            counts[label][1] += found[1]
+    if level == "token":
+        counts: Counts = defaultdict(lambda: [0, 0, 0, 0])
+        for label in {group(s.label) for s in gold}:
+            subset = [s for s in gold if group(s.label) == label]
+            found = count(level, text, subset, predicted, lambda _: "PHI")
+            if "PHI" in found:  # a span over spaces only holds no token
+                counts[label][:2] = found["PHI"][:2]
+        return dict(counts)
+    unique = sorted({(s.start, s.end, group(s.label)) for s in gold})
+    targets = sorted({(s.start, s.end) for s in predicted})
+    queries = [(a, b) for a, b, _ in unique]
+    if level == "strict":
+        wanted = set(targets)
+        flags = [query in wanted for query in queries]
+    else:
+        flags = _overlap_flags(queries, targets)
+    counts = defaultdict(lambda: [0, 0, 0, 0])
+    for (_, _, label), flag in zip(unique, flags, strict=True):
+        counts[label][0] += flag
+        counts[label][1] += 1
     return dict(counts)
 
 
-def _same(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
-    return a == b
+def _overlap_flags(
+    queries: Sequence[tuple[int, int]], targets: Sequence[tuple[int, int]]
+) -> list[bool]:
+    """For each query span, whether any target span shares a character with it.
 
-
-def _overlap(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
-    return a[2] == b[2] and a[0] < b[1] and b[0] < a[1]
-
-
-def _near(span: tuple[int, int, str], others: list[tuple[int, int, str]]):
-    """Candidates that could match `span` (all of them: documents are short)."""
-    return (o for o in others if o[0] < span[1] and span[0] < o[1])
+    Targets sorted by start: those starting before the query ends are a prefix,
+    and one of them overlaps iff the largest end in that prefix passes the
+    query's start.
+    """
+    ordered = sorted(targets)
+    starts = [a for a, _ in ordered]
+    reach = list(itertools.accumulate((b for _, b in ordered), max))
+    flags = []
+    for a, b in queries:
+        index = bisect.bisect_left(starts, b)
+        flags.append(index > 0 and reach[index - 1] > a)
+    return flags
 
 
 def _count_tokens(
