@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 BENCHMARK_ID = "text-deid"
 N_EMBEDDED_TRAINING_NOTES = 200
+WARM_UP_TEXT = "Seen by Dr. Smith on 3/4, call 617-555-0134."
 
 
 @dataclass(frozen=True)
@@ -176,12 +177,13 @@ def run_system(
     system = make_system(name, **settings)
     started = time.perf_counter()
     system.fit(list(training.documents))
+    system.predict(WARM_UP_TEXT)  # lazy model loading is not prediction time
     fitted = time.perf_counter()
     predictions = {doc.note_id: system.predict(doc.text) for doc in test}
     done = time.perf_counter()
     n_chars = sum(len(doc.text) for doc in test)
     timing = {
-        "fit_s": fitted - started,
+        "fit_and_load_s": fitted - started,
         "predict_s": done - fitted,
         "n_characters": n_chars,
         "characters_per_s": n_chars / max(done - fitted, 1e-9),

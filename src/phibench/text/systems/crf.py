@@ -152,11 +152,11 @@ class CrfSystem:
     def __init__(
         self,
         *,
-        c1: float = 0.05,
+        c1: float = 0.1,
         c2: float = 0.05,
         max_iterations: int = 150,
         gazetteers: bool = True,
-        phi_threshold: float = 0.5,
+        phi_threshold: float = 0.03,
         propagate: bool = True,
         seed: int = 1,
     ) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
+import signal
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -35,13 +36,45 @@ _WORD = re.compile(r"[A-Za-z0-9]+")
 _TAGGING = threading.Lock()
 
 
+class NoteTimeout(Exception):
+    """philter-lite exceeded the per-note time limit."""
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt the block after `seconds` (main thread only; else no limit).
+
+    Some philter-lite regexes backtrack catastrophically on some notes (one
+    PhysioNet note ran for over ten minutes); the regex engine checks for
+    signals, so an alarm interrupts it.
+    """
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise NoteTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 class PhilterSystem:
     """philter-lite's shipped configuration; POS tags from a spaCy pipeline."""
 
     name = "philter"
 
-    def __init__(self, *, spacy_model: str = DEFAULT_SPACY_MODEL) -> None:
+    def __init__(
+        self, *, spacy_model: str = DEFAULT_SPACY_MODEL, note_time_limit_s: float = 20
+    ) -> None:
         self.spacy_model = spacy_model.replace("-", "_")
+        self.note_time_limit_s = note_time_limit_s
+        self.n_timeouts = 0
         self._filters: list[Any] | None = None
         self._nlp: Any = None
 
@@ -49,15 +82,33 @@ class PhilterSystem:
         """Philter is not trained by phibench."""
 
     def settings(self) -> dict[str, Any]:
-        return {"config": "philter_delta.toml", "pos_tagger": self.spacy_model}
+        return {
+            "config": "philter_delta.toml",
+            "pos_tagger": self.spacy_model,
+            "note_time_limit_s": self.note_time_limit_s,
+            "n_timeouts": self.n_timeouts,
+        }
 
     def predict(self, text: str) -> list[Span]:
         if not text.strip():
             return []
         philter = require("philter_lite", "philter")
         filters = self._load()
-        with self._spacy_tagging():
-            include_map, _, tracker = philter.detect_phi(text, patterns=filters)
+        try:
+            with time_limit(self.note_time_limit_s), self._spacy_tagging():
+                include_map, _, tracker = philter.detect_phi(text, patterns=filters)
+        except NoteTimeout:
+            # Scored as "nothing found": the note's PHI counts as leaked, the
+            # conservative reading of a tool that did not finish.
+            self.n_timeouts += 1
+            logger.warning(
+                "philter-lite did not finish a note of %d characters within %g s "
+                "(regex backtracking); scored as no detections (%d so far)",
+                len(text),
+                self.note_time_limit_s,
+                self.n_timeouts,
+            )
+            return []
         typed = [
             (p.start, p.stop, PHILTER.get(p.phi_type, UNTYPED)) for p in tracker.phi
         ]

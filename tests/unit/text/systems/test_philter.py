@@ -8,6 +8,7 @@ from phibench.text.document import Span
 from phibench.text.systems import make_system
 
 pytest.importorskip("philter_lite")
+pytest.importorskip("spacy")  # imported at collection: its CLI deps warn on import
 pytestmark = pytest.mark.slow
 
 
@@ -42,3 +43,21 @@ def test_original_tagging_step_is_restored(philter):
 
 def test_empty_note(philter):
     assert philter.predict("") == []
+
+
+def test_a_note_over_the_time_limit_counts_as_nothing_found(philter, monkeypatch):
+    import time
+
+    import philter_lite
+
+    def slow(*args, **kwargs):
+        time.sleep(5)
+        raise AssertionError("the time limit did not interrupt philter-lite")
+
+    monkeypatch.setattr(philter_lite, "detect_phi", slow)
+    monkeypatch.setattr(philter, "note_time_limit_s", 0.2)
+    before = philter.n_timeouts
+
+    assert philter.predict("Seen by Dr Knight") == []
+    assert philter.n_timeouts == before + 1
+    assert philter.settings()["n_timeouts"] == before + 1
