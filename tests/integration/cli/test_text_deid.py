@@ -176,3 +176,31 @@ def test_hf_folder_without_a_model_is_refused(tmp_path, capsys):
     assert code == 2
     assert "has no config.json" in err
     assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.slow
+def test_a_local_hugging_face_model_is_one_more_row(tmp_path, capsys):
+    pytest.importorskip("transformers")
+    from tests.unit.text.systems.test_hf import _tiny_model
+
+    model = tmp_path / "tiny-model"
+    _tiny_model(model, "B-DATE")  # tags every word DATE
+    code, out, _ = _run(
+        capsys, "--systems", f"rules,hf:{model}", "--n-notes", "4",
+        *_common(tmp_path),
+    )  # fmt: skip
+    payload = json.loads(out)
+    assert code == (0 if payload["passed"] else 1)
+    metrics = json.loads((_run_dir(tmp_path, payload) / "metrics.json").read_text())
+    row = metrics["systems"][f"hf:{model}"]["headline"]
+    # Every word is marked, so every gold token is found; precision is low.
+    assert row["token_binary_recall"] == pytest.approx(1.0)
+    assert row["token_binary_precision"] < 0.5
+    assert f"hf-{model.name}.token_binary_recall" in _mlflow_metrics(tmp_path, payload)
+
+
+def _mlflow_metrics(tmp_path: Path, payload: dict) -> dict:
+    import mlflow
+
+    client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}")
+    return client.get_run(payload["mlflow_run_id"]).data.metrics

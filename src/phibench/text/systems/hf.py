@@ -111,7 +111,13 @@ class HuggingFaceSystem:
                 "it cannot map tokens to character offsets; save a fast one"
             )
         self._model = model.eval()
-        logger.info("hf model loaded: %d labels", len(model.config.id2label))
+        self._window = min(self.max_length, _position_limit(model.config))
+        self._stride = min(self.stride, self._window // 4)
+        logger.info(
+            "hf model loaded: %d labels, windows of %d tokens",
+            len(model.config.id2label),
+            self._window,
+        )
 
     def predict(self, text: str) -> list[Span]:
         if not text.strip():
@@ -123,8 +129,8 @@ class HuggingFaceSystem:
             return_offsets_mapping=True,
             return_overflowing_tokens=True,
             truncation=True,
-            max_length=self.max_length,
-            stride=self.stride,
+            max_length=self._window,
+            stride=self._stride,
             padding=True,
             return_tensors="pt",
         )
@@ -150,6 +156,17 @@ class HuggingFaceSystem:
                 begins = raw != strip_bio(raw) and raw[0].upper() in "BSU"
                 by_start[start] = (end, label or "", begins)
         return _merge_tokens(by_start)
+
+
+def _position_limit(config: Any) -> int:
+    """The longest input the model's position embeddings allow.
+
+    RoBERTa-style models reserve two positions (padding index offset).
+    """
+    limit = getattr(config, "max_position_embeddings", None) or 10**6
+    if getattr(config, "model_type", "") in {"roberta", "xlm-roberta", "camembert"}:
+        limit -= 2
+    return limit
 
 
 def _merge_tokens(by_start: dict[int, tuple[int, str, bool]]) -> list[Span]:

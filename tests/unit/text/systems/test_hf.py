@@ -14,6 +14,7 @@ from phibench.text.systems import make_system
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 tokenizers = pytest.importorskip("tokenizers")
+pytestmark = pytest.mark.slow  # torch and a model per test
 
 LABELS = ["O", "B-DATE", "I-DATE", "B-NAME", "I-NAME", "B-HOSP"]
 WORDS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "seen", "on", "may", "3", "by", "dr", "x"]
@@ -115,3 +116,11 @@ def test_folder_without_a_model_is_a_one_line_error(tmp_path, make, message):
     with pytest.raises(InputError, match=message) as error:
         make_system(f"hf:{make(tmp_path)}")
     assert "\n" not in str(error.value)
+
+
+def test_windows_never_exceed_the_models_positions(tmp_path, no_network):
+    _tiny_model(tmp_path, "B-DATE")  # 64 position embeddings
+    system = make_system(f"hf:{tmp_path}", max_length=512, stride=32)
+    text = " ".join(["3"] * 150)
+
+    assert len(system.predict(text)) == 150
