@@ -296,6 +296,7 @@ def _write_outputs(
     predictions: dict[str, dict[str, list[Span]]],
     seeds: TextSeeds,
 ) -> None:
+    from phibench.text.corpora import corpus_format
     from phibench.text.leaks import write_leak_file
     from phibench.text.surrogates import surrogate_corpus, write_corpus
 
@@ -310,8 +311,9 @@ def _write_outputs(
     )
     chosen = params["surrogates_from"]
     surrogates = surrogate_corpus(test, predictions[chosen], seed=seeds.surrogates)
-    written = write_corpus(partial / "deidentified", surrogates)
-    logger.info("de-identified corpus by %s: %d files", chosen, len(written))
+    fmt = corpus_format(options.corpus)  # the input's own format
+    written = write_corpus(partial / "deidentified", surrogates, fmt=fmt)
+    logger.info("de-identified corpus by %s: %d %s files", chosen, len(written), fmt)
     if options.show_leaks:
         folder = partial / "leaks"
         folder.mkdir()

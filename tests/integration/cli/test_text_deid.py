@@ -112,6 +112,8 @@ def test_physionet_sample_scores_the_test_part_and_writes_leaks(tmp_path, capsys
     assert rules["headline"]["token_binary_recall"] == pytest.approx(
         expected["token_binary"]["micro"]["recall"]
     )
+    written = sorted(p.name for p in (run_dir / "deidentified").iterdir())
+    assert "id.text" in written  # the input's own format
     leak_lines = (run_dir / "leaks" / "rules.tsv").read_text().splitlines()
     leaks = rules["leaks"]["total"]
     assert len(leak_lines) - 1 == leaks["untouched"] + leaks["partial"]
