@@ -29,6 +29,7 @@ def add_run_parser(commands) -> None:
     run.add_argument("--rows", type=int, help="synthetic rows per fit (training rows)")
     run.add_argument("--epochs", type=int, help="CTGAN/TVAE epochs (20)")
     run.add_argument("--batch-size", type=int, help="CTGAN/TVAE batch size (500)")
+    run.add_argument("--attacks", type=int, help="Anonymeter attacks per risk (200)")
     run.add_argument("--contribution-cap", type=int,
                      help="admissions kept per patient, the first in time (1)")  # fmt: skip
     run.add_argument("--n-admissions", type=int,
@@ -62,6 +63,7 @@ def _run(args: argparse.Namespace) -> int:
         "epochs": args.epochs,
         "batch_size": args.batch_size,
         "contribution_cap": args.contribution_cap,
+        "n_attacks": args.attacks,
     }
     settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
     result = run_job(

@@ -24,7 +24,9 @@ def rho_from_epsilon(epsilon: float, *, delta: float) -> float:
     """The largest rho whose Prop. 1.3 conversion is `epsilon` at `delta`.
 
     Solving rho + 2 sqrt(rho L) = epsilon for sqrt(rho), with L = ln(1/delta),
-    gives sqrt(rho) = sqrt(L + epsilon) - sqrt(L).
+    gives sqrt(rho) = sqrt(L + epsilon) - sqrt(L), computed in the form
+    epsilon / (sqrt(L + epsilon) + sqrt(L)) that does not cancel; rho is then
+    lowered by rounding steps until its conversion does not exceed epsilon.
     """
     _check_delta(delta)
     if not (math.isfinite(epsilon) and epsilon > 0):
@@ -33,7 +35,10 @@ def rho_from_epsilon(epsilon: float, *, delta: float) -> float:
             "e.g. --epsilons 1,10"
         )
     log_term = math.log(1.0 / delta)
-    return (math.sqrt(log_term + epsilon) - math.sqrt(log_term)) ** 2
+    rho = (epsilon / (math.sqrt(log_term + epsilon) + math.sqrt(log_term))) ** 2
+    while epsilon_from_rho(rho, delta=delta) > epsilon:
+        rho = math.nextafter(rho, 0.0)
+    return rho
 
 
 def _check_delta(delta: float) -> None:

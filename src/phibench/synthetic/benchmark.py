@@ -75,6 +75,7 @@ def validate(settings: Settings) -> None:
         "holdout_share": 0.05 <= settings.holdout_share <= 0.5,
         "delta": 0 < settings.delta < 1,
         "n_rows": settings.n_rows is None or settings.n_rows >= 1,
+        "n_attacks": settings.n_attacks >= 1,
     }
     for name, ok in checks.items():
         if not ok:
@@ -252,7 +253,7 @@ def score(
             "mia_distance": privacy.attack_scores(labels, privacy.distance_attack(targets, evaluated)),
             "mia_density": privacy.attack_scores(labels, density) | {"kind": density_kind},
             "anonymeter": anonymeter_risk.anonymeter_risks(
-                split.train, synthetic, split.holdout, n_attacks=settings.n_attacks, seed=seed
+                split.train, evaluated, split.holdout, n_attacks=settings.n_attacks, seed=seed
             ),
         },
     }  # fmt: skip

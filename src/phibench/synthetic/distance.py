@@ -24,7 +24,7 @@ CHUNK = 256  # query rows per block: bounds memory at CHUNK x reference x column
 class Encoded:
     """Column-wise arrays ready for `nearest`: numbers scaled, categories coded."""
 
-    numeric: list[np.ndarray]  # value / range (NaN = missing)
+    numeric: list[tuple[np.ndarray, float]]  # values (NaN = missing), real range
     categorical: list[np.ndarray]  # integer codes, -1 = missing
     excluded: dict[str, str] = field(default_factory=dict)
 
@@ -38,7 +38,7 @@ def encode(
 ) -> tuple[list[Encoded], dict[str, str]]:
     """Encode `frames` with scales taken from `real`; also the excluded columns."""
     excluded: dict[str, str] = {}
-    numeric: list[list[np.ndarray]] = [[] for _ in frames]
+    numeric: list[list[tuple[np.ndarray, float]]] = [[] for _ in frames]
     categorical: list[list[np.ndarray]] = [[] for _ in frames]
     for column in real.columns:
         reason = _exclusion(column, real, frames)
@@ -49,7 +49,7 @@ def encode(
         span = _real_range(real[column])
         if span is not None and span > 0:
             for out, vals in zip(numeric, values, strict=True):
-                out.append(vals / span)
+                out.append((vals, span))
         else:
             codes = _codes([frame[column] for frame in frames])
             for out, code in zip(categorical, codes, strict=True):
@@ -99,28 +99,29 @@ def _codes(columns: list[pl.Series]) -> list[np.ndarray]:
 
 def nearest(query: Encoded, reference: Encoded) -> np.ndarray:
     """Distance from each query row to its closest reference row (NaN if none)."""
-    n_query = len(query.numeric[0]) if query.numeric else len(query.categorical[0])
-    n_ref = (
-        len(reference.numeric[0])
-        if reference.numeric
-        else len(reference.categorical[0])
-    )
+    n_query, n_ref = _n_rows(query), _n_rows(reference)
     if query.n_columns == 0 or n_ref == 0:
         return np.full(n_query, np.nan)
     out = np.empty(n_query)
     for start in range(0, n_query, CHUNK):
         stop = min(start + CHUNK, n_query)
         total = np.zeros((stop - start, n_ref))
-        for q, r in zip(query.numeric, reference.numeric, strict=True):
-            total += _numeric_part(q[start:stop], r)
+        for (q, span), (r, _) in zip(query.numeric, reference.numeric, strict=True):
+            total += _numeric_part(q[start:stop], r, span)
         for q, r in zip(query.categorical, reference.categorical, strict=True):
             total += q[start:stop, None] != r[None, :]
         out[start:stop] = total.min(axis=1) / query.n_columns
     return out
 
 
-def _numeric_part(query: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    diff = np.abs(query[:, None] - reference[None, :])
+def _n_rows(encoded: Encoded) -> int:
+    if encoded.numeric:
+        return len(encoded.numeric[0][0])
+    return len(encoded.categorical[0]) if encoded.categorical else 0
+
+
+def _numeric_part(query: np.ndarray, reference: np.ndarray, span: float) -> np.ndarray:
+    diff = np.abs(query[:, None] - reference[None, :]) / span
     q_missing, r_missing = np.isnan(query)[:, None], np.isnan(reference)[None, :]
     diff = np.where(q_missing & r_missing, 0.0, diff)
     diff = np.where(q_missing ^ r_missing, 1.0, diff)

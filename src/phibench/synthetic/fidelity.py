@@ -17,13 +17,14 @@ import numpy as np
 import polars as pl
 
 from phibench.synthetic.features import make_encoder, to_model_frame
-from phibench.synthetic.generators import sdv_metadata, to_pandas
+from phibench.synthetic.generators import import_sdv, sdv_metadata, to_pandas
 
 logger = logging.getLogger(__name__)
 
 
 def quality_report(real: pl.DataFrame, synthetic: pl.DataFrame) -> dict[str, Any]:
     """Column shapes and pair trends (SDMetrics), per column with NaN reasons."""
+    import_sdv()
     from sdmetrics.reports.single_table import QualityReport
 
     usable = [

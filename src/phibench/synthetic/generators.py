@@ -119,12 +119,12 @@ class SdvGenerator:
             kwargs = {"epochs": self.epochs, "batch_size": batch, "cuda": False}
             if self.name == "ctgan":
                 kwargs["pac"] = _pac(batch)
-        self._model = synthesizers[self.name](metadata, **kwargs)
         self._columns = list(frame.columns)
         seed_globals(seed)
         with warnings.catch_warnings():
             # SDV advises saving metadata to JSON; params.json records the types
             warnings.filterwarnings("ignore", message=".*save_to_json.*")
+            self._model = synthesizers[self.name](metadata, **kwargs)
             self._model.fit(frame)
 
     def sample(self, n_rows: int, *, seed: int) -> pl.DataFrame:
@@ -154,16 +154,34 @@ def _pac(batch: int) -> int:
     return 10 if batch % 10 == 0 else 1
 
 
-def _sdv() -> dict[str, Any]:
+def import_sdv() -> None:
+    """Import SDV and SDMetrics once, quietly.
+
+    RDT 1.13 (under SDV 1.18) imports the standard library's `sre_parse`, which
+    Python 3.11 deprecates; the warning says nothing about phibench's use.
+    """
     os.environ.setdefault("SDV_DISABLE_TELEMETRY", "1")  # no usage reporting
-    try:
-        from sdv.single_table import (
-            CTGANSynthesizer,
-            GaussianCopulaSynthesizer,
-            TVAESynthesizer,
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore",
+            message="module 'sre_parse' is deprecated",
+            category=DeprecationWarning,
         )
-    except ImportError:
-        raise InputError(f"SDV generators {EXTRA_HINT}") from None
+        try:
+            import sdmetrics.reports.single_table  # noqa: F401
+            import sdv.single_table  # noqa: F401
+        except ImportError:
+            raise InputError(f"SDV generators and SDMetrics {EXTRA_HINT}") from None
+
+
+def _sdv() -> dict[str, Any]:
+    import_sdv()
+    from sdv.single_table import (
+        CTGANSynthesizer,
+        GaussianCopulaSynthesizer,
+        TVAESynthesizer,
+    )
+
     return {
         "gaussian_copula": GaussianCopulaSynthesizer,
         "ctgan": CTGANSynthesizer,
@@ -173,6 +191,7 @@ def _sdv() -> dict[str, Any]:
 
 def sdv_metadata(frame: Any) -> Any:
     """SDV metadata detected from the frame, then typed from the cohort schema."""
+    import_sdv()
     from sdv.metadata import Metadata
 
     metadata = Metadata.detect_from_dataframe(frame, table_name="cohort")

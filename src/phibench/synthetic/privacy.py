@@ -97,7 +97,7 @@ def tpr_at_fpr(labels: np.ndarray, scores: np.ndarray, target: float) -> dict[st
     if n_negative == 0 or np.sum(labels == 1) == 0:
         return {"value": math.nan, "fpr_target": target, "fpr_used": math.nan,
                 "note": "needs members and non-members"}  # fmt: skip
-    fpr, tpr, _ = roc_curve(labels, scores)
+    fpr, tpr, _ = roc_curve(labels, scores, drop_intermediate=False)
     lowest = 1.0 / n_negative
     used = max(target, lowest)
     record = {"value": float(tpr[fpr <= used + 1e-12].max()), "fpr_target": target,
