@@ -13,8 +13,11 @@ def add_run_parser(commands) -> None:
         "synthetic",
         help="synthetic data (SDV, MST/AIM, baseline): fidelity, utility, privacy",
     )
-    run.add_argument("--dataset", default="embedded",
-                     help="dataset id with a cohort loader, or csv:PATH")  # fmt: skip
+    run.add_argument(
+        "--dataset",
+        default="embedded",
+        help="dataset id with a cohort loader, or csv:PATH",
+    )
     run.add_argument("--data-dir", type=Path, help="folder of the dataset release")
     run.add_argument(
         "--generators",
@@ -30,10 +33,16 @@ def add_run_parser(commands) -> None:
     run.add_argument("--epochs", type=int, help="CTGAN/TVAE epochs (20)")
     run.add_argument("--batch-size", type=int, help="CTGAN/TVAE batch size (500)")
     run.add_argument("--attacks", type=int, help="Anonymeter attacks per risk (200)")
-    run.add_argument("--contribution-cap", type=int,
-                     help="admissions kept per patient, the first in time (1)")  # fmt: skip
-    run.add_argument("--n-admissions", type=int,
-                     help="size of the embedded cohort (2,000 for this benchmark)")  # fmt: skip
+    run.add_argument(
+        "--contribution-cap",
+        type=int,
+        help="admissions kept per patient, the first in time (1)",
+    )
+    run.add_argument(
+        "--n-admissions",
+        type=int,
+        help="size of the embedded cohort (2,000 for this benchmark)",
+    )
     run.add_argument("--seed", type=int, default=1, help="root seed of the run")
     run.add_argument("--out", type=Path, default=Path("phibench-runs"))
     run.add_argument("--tracking-uri", help="MLflow tracking URI")
@@ -68,11 +77,15 @@ def _run(args: argparse.Namespace) -> int:
     settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
     result = run_job(
         JobOptions(
-            dataset_id=args.dataset, data_dir=args.data_dir, seed=args.seed,
-            n_admissions=args.n_admissions, out_dir=args.out,
-            tracking_uri=args.tracking_uri, settings=settings,
+            dataset_id=args.dataset,
+            data_dir=args.data_dir,
+            seed=args.seed,
+            n_admissions=args.n_admissions,
+            out_dir=args.out,
+            tracking_uri=args.tracking_uri,
+            settings=settings,
         )
-    )  # fmt: skip
+    )
     _print(result, args.format)
     if result.tracking_error:
         print(
@@ -103,8 +116,14 @@ def _print(result, fmt: str) -> None:
         }
         print(json.dumps(payload, indent=2))
         return
-    columns = ("tstr_auroc", "detection_auc", "dcr_share", "mia_distance_auc",
-               "anonymeter_singling_out", "fit_s")  # fmt: skip
+    columns = (
+        "tstr_auroc",
+        "detection_auc",
+        "dcr_share",
+        "mia_distance_auc",
+        "anonymeter_singling_out",
+        "fit_s",
+    )
     print(markdown_table(result.metrics, columns))
     for c in result.criteria:
         print(f"  [{c['outcome']}] {c['id']}")

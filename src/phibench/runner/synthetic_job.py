@@ -139,10 +139,11 @@ def _run_in(
     rundir.write_json(partial / "metrics.json", metrics)
     report.write_tables(metrics, partial)
     report.privacy_utility_plot(
-        metrics, partial / "privacy_utility.png",
+        metrics,
+        partial / "privacy_utility.png",
         title=f"synthetic on {loaded.dataset_id}: TSTR AUROC vs epsilon "
         f"(patient unit, {settings.repeats} repeats)",
-    )  # fmt: skip
+    )
     return _track(partial, options, loaded, params, metrics, name)
 
 

@@ -48,9 +48,11 @@ def anonymeter_risks(
         raise InputError(f"Anonymeter {EXTRA_HINT}") from None
 
     columns = [
-        c for c in train.columns
-        if train[c].null_count() < train.height and synthetic[c].null_count() < synthetic.height
-    ]  # fmt: skip
+        c
+        for c in train.columns
+        if train[c].null_count() < train.height
+        and synthetic[c].null_count() < synthetic.height
+    ]
     ori, syn, control = (_frame(f, columns) for f in (train, synthetic, holdout))
     n = max(1, min(n_attacks, len(control), len(ori)))
     link_a = [c for c in LINK_A if c in columns]
@@ -61,13 +63,17 @@ def anonymeter_risks(
             ori=ori, syn=syn, control=control, n_attacks=n, seed=seed % 2**32
         ),
         "linkability": lambda: LinkabilityEvaluator(
-            ori=ori, syn=syn, control=control, n_attacks=n,
-            aux_cols=(link_a, link_b), n_neighbors=10,
+            ori=ori,
+            syn=syn,
+            control=control,
+            n_attacks=n,
+            aux_cols=(link_a, link_b),
+            n_neighbors=10,
         ),
         "inference": lambda: InferenceEvaluator(
             ori=ori, syn=syn, control=control, n_attacks=n, aux_cols=aux, secret=OUTCOME
         ),
-    }  # fmt: skip
+    }
     out: dict[str, Any] = {"n_attacks": n}
     for name, build in runs.items():
         seed_globals(seed)

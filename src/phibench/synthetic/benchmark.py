@@ -132,9 +132,10 @@ def run(
             int(s.generate_state(1)[0]) for s in seq.spawn(1 + len(per_repeat) + 1)
         )
         split = split_by_patient(
-            table, holdout_share=settings.holdout_share,
+            table,
+            holdout_share=settings.holdout_share,
             rng=np.random.default_rng(split_seed),
-        )  # fmt: skip
+        )
         check_sizes(split, settings)
         cohort_sizes.append(
             {"n_train": split.train.height, "n_holdout": split.holdout.height}
@@ -150,11 +151,16 @@ def run(
                 progress(1)
     return {
         "per_repeat": per_repeat,
-        "summary": {key: summarize_records(records) for key, records in per_repeat.items()},
-        "trtr": {"per_repeat": trtr, "auroc": summarize([t["auroc"]["value"] for t in trtr]),
-                 "auprc": summarize([t["auprc"]["value"] for t in trtr])},
+        "summary": {
+            key: summarize_records(records) for key, records in per_repeat.items()
+        },
+        "trtr": {
+            "per_repeat": trtr,
+            "auroc": summarize([t["auroc"]["value"] for t in trtr]),
+            "auprc": summarize([t["auprc"]["value"] for t in trtr]),
+        },
         "sizes": cohort_sizes,
-    }  # fmt: skip
+    }
 
 
 def _context(split: Split, settings: Settings, seed: int) -> dict[str, Any]:
@@ -187,9 +193,13 @@ def _one(
         int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(3)
     )
     generator = make_generator(
-        name, epochs=settings.epochs, batch_size=settings.batch_size, epsilon=epsilon,
-        delta=settings.delta, contribution_cap=settings.contribution_cap,
-    )  # fmt: skip
+        name,
+        epochs=settings.epochs,
+        batch_size=settings.batch_size,
+        epsilon=epsilon,
+        delta=settings.delta,
+        contribution_cap=settings.contribution_cap,
+    )
     modelled = context["modelled"]
     with measured() as fit_usage:
         generator.fit(split.train.select(modelled), seed=fit_seed)
@@ -242,21 +252,35 @@ def score(
     return {
         "fidelity": {
             "quality": fidelity.quality_report(train_eval, evaluated),
-            "detection_auc": fidelity.detection_auc(train_eval, evaluated, seed=seed % 2**32),
+            "detection_auc": fidelity.detection_auc(
+                train_eval, evaluated, seed=seed % 2**32
+            ),
         },
-        "utility": {"tstr": tstr, "tstr_minus_trtr_auroc": _difference(tstr, context["trtr"])},
+        "utility": {
+            "tstr": tstr,
+            "tstr_minus_trtr_auroc": _difference(tstr, context["trtr"]),
+        },
         "privacy": {
-            "dcr_share": privacy.dcr_share(evaluated, train_eval, split.holdout, rng=rng),
+            "dcr_share": privacy.dcr_share(
+                evaluated, train_eval, split.holdout, rng=rng
+            ),
             "dcr_baseline_protection": privacy.dcr_baseline_protection(
                 evaluated, context["baseline_rows"], train_eval
             ),
-            "mia_distance": privacy.attack_scores(labels, privacy.distance_attack(targets, evaluated)),
-            "mia_density": privacy.attack_scores(labels, density) | {"kind": density_kind},
+            "mia_distance": privacy.attack_scores(
+                labels, privacy.distance_attack(targets, evaluated)
+            ),
+            "mia_density": privacy.attack_scores(labels, density)
+            | {"kind": density_kind},
             "anonymeter": anonymeter_risk.anonymeter_risks(
-                split.train, evaluated, split.holdout, n_attacks=settings.n_attacks, seed=seed
+                split.train,
+                evaluated,
+                split.holdout,
+                n_attacks=settings.n_attacks,
+                seed=seed,
             ),
         },
-    }  # fmt: skip
+    }
 
 
 def _difference(tstr: dict[str, Any], trtr: dict[str, Any]) -> float:
@@ -277,16 +301,36 @@ HEADLINE: dict[str, tuple[str, ...]] = {
     "dcr_share": ("privacy", "dcr_share", "value"),
     "dcr_baseline_protection": ("privacy", "dcr_baseline_protection", "value"),
     "mia_distance_auc": ("privacy", "mia_distance", "auc"),
-    "mia_distance_tpr_at_fpr_0.01": ("privacy", "mia_distance", "tpr_at_fpr_0.01", "value"),
-    "mia_distance_tpr_at_fpr_0.001": ("privacy", "mia_distance", "tpr_at_fpr_0.001", "value"),
+    "mia_distance_tpr_at_fpr_0.01": (
+        "privacy",
+        "mia_distance",
+        "tpr_at_fpr_0.01",
+        "value",
+    ),
+    "mia_distance_tpr_at_fpr_0.001": (
+        "privacy",
+        "mia_distance",
+        "tpr_at_fpr_0.001",
+        "value",
+    ),
     "mia_density_auc": ("privacy", "mia_density", "auc"),
-    "mia_density_tpr_at_fpr_0.01": ("privacy", "mia_density", "tpr_at_fpr_0.01", "value"),
-    "mia_density_tpr_at_fpr_0.001": ("privacy", "mia_density", "tpr_at_fpr_0.001", "value"),
+    "mia_density_tpr_at_fpr_0.01": (
+        "privacy",
+        "mia_density",
+        "tpr_at_fpr_0.01",
+        "value",
+    ),
+    "mia_density_tpr_at_fpr_0.001": (
+        "privacy",
+        "mia_density",
+        "tpr_at_fpr_0.001",
+        "value",
+    ),
     "anonymeter_singling_out": ("privacy", "anonymeter", "singling_out", "value"),
     "anonymeter_linkability": ("privacy", "anonymeter", "linkability", "value"),
     "anonymeter_inference": ("privacy", "anonymeter", "inference", "value"),
     "epsilon_spent": ("generator", "epsilon_spent"),
-}  # fmt: skip
+}
 
 
 def pick(record: dict[str, Any], path: tuple[str, ...]) -> float:

@@ -33,8 +33,9 @@ def make_encoder(columns: list[str]) -> Any:
             (
                 "numeric",
                 make_pipeline(
-                    SimpleImputer(strategy="median", add_indicator=True,
-                                  keep_empty_features=True),
+                    SimpleImputer(
+                        strategy="median", add_indicator=True, keep_empty_features=True
+                    ),
                     StandardScaler(),
                 ),
                 numeric,
@@ -49,7 +50,7 @@ def make_encoder(columns: list[str]) -> Any:
             ),
         ],
         sparse_threshold=0.0,
-    )  # fmt: skip
+    )
 
 
 def to_model_frame(frame: pl.DataFrame) -> Any:

@@ -28,14 +28,16 @@ def quality_report(real: pl.DataFrame, synthetic: pl.DataFrame) -> dict[str, Any
     from sdmetrics.reports.single_table import QualityReport
 
     usable = [
-        c for c in real.columns
+        c
+        for c in real.columns
         if real[c].null_count() < real.height
         and synthetic[c].null_count() < synthetic.height
-    ]  # fmt: skip
+    ]
     reasons = {
         c: "null in every real or every synthetic row: no distribution to compare"
-        for c in real.columns if c not in usable
-    }  # fmt: skip
+        for c in real.columns
+        if c not in usable
+    }
     real_pd, syn_pd = (
         to_pandas(real.select(usable)),
         to_pandas(synthetic.select(usable)),

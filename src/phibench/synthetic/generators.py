@@ -47,9 +47,10 @@ def parse_generators(text: str) -> tuple[str, ...]:
     names = tuple(part.strip() for part in text.split(",") if part.strip())
     unknown = [name for name in names if name not in GENERATORS]
     if unknown or not names:
+        first = unknown[0] if unknown else ""
         raise InputError(
-            f"--generators {text!r}: unknown generator {unknown[0] if unknown else ''!r}"
-            f"; choose from {','.join(GENERATORS)}"
+            f"--generators {text!r}: unknown generator {first!r}; choose from "
+            f"{','.join(GENERATORS)}"
         )
     return tuple(dict.fromkeys(names))
 

@@ -97,9 +97,13 @@ def discretize(frame: pl.DataFrame) -> pl.DataFrame:
             exprs.append(col.cut(cuts, labels=labels).cast(pl.String).alias(column))
         elif kind == "boolean":
             exprs.append(
-                pl.when(col).then(pl.lit("true")).when(~col).then(pl.lit("false"))
-                .otherwise(None).alias(column)
-            )  # fmt: skip
+                pl.when(col)
+                .then(pl.lit("true"))
+                .when(~col)
+                .then(pl.lit("false"))
+                .otherwise(None)
+                .alias(column)
+            )
         else:
             exprs.append(col.cast(pl.String))
     return frame.select(exprs)
@@ -160,11 +164,13 @@ class MarginalGenerator:
         self._columns = list(discrete.columns)
         keys = {c: keys_for(c) for c in discrete.columns if keys_for(c) is not None}
         unkeyed = [c for c in discrete.columns if c not in keys]
-        delta_conv, delta_keys = (self.delta / 2, self.delta / 2) if unkeyed else (
-            self.delta, 0.0)  # fmt: skip
+        delta_conv, delta_keys = (
+            (self.delta / 2, self.delta / 2) if unkeyed else (self.delta, 0.0)
+        )
         rho = rho_from_epsilon(self.epsilon, delta=delta_conv)
-        self._table, spent = _release(dp, self.name, discrete, keys, rho, delta_keys,
-                                      self.contribution_cap)  # fmt: skip
+        self._table, spent = _release(
+            dp, self.name, discrete, keys, rho, delta_keys, self.contribution_cap
+        )
         rho_spent, delta_spent = spent
         self.record = {
             "epsilon_target": self.epsilon,
@@ -247,9 +253,14 @@ def _release(
         target = rho * (1 - 1e-7 * attempt)
         measure, d_out = _measure(dp, target, delta_keys)
         measurement, _, _ = dp.mbi.make_contingency_table(
-            domain, dp.frame_distance(dp.symmetric_distance()), measure,
-            d_in=d_in, d_out=d_out, keys=keys, algorithm=algorithm,
-        )  # fmt: skip
+            domain,
+            dp.frame_distance(dp.symmetric_distance()),
+            measure,
+            d_in=d_in,
+            d_out=d_out,
+            keys=keys,
+            algorithm=algorithm,
+        )
         try:
             table = measurement(discrete.lazy())
         except dp.OpenDPException as error:

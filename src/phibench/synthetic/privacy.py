@@ -50,8 +50,11 @@ def dcr_share(
     (syn, tr, ho), excluded = distance.encode(real, [synthetic, train_s, holdout_s])
     to_train, to_holdout = distance.nearest(syn, tr), distance.nearest(syn, ho)
     if synthetic.height == 0 or syn.n_columns == 0:
-        return {"value": math.nan, "reason": "no rows or no comparable columns",
-                "excluded_columns": excluded}  # fmt: skip
+        return {
+            "value": math.nan,
+            "reason": "no rows or no comparable columns",
+            "excluded_columns": excluded,
+        }
     closer = np.where(to_train < to_holdout, 1.0, 0.0)
     closer = np.where(to_train == to_holdout, 0.5, closer)
     return {
@@ -95,13 +98,20 @@ def tpr_at_fpr(labels: np.ndarray, scores: np.ndarray, target: float) -> dict[st
 
     n_negative = int(np.sum(labels == 0))
     if n_negative == 0 or np.sum(labels == 1) == 0:
-        return {"value": math.nan, "fpr_target": target, "fpr_used": math.nan,
-                "note": "needs members and non-members"}  # fmt: skip
+        return {
+            "value": math.nan,
+            "fpr_target": target,
+            "fpr_used": math.nan,
+            "note": "needs members and non-members",
+        }
     fpr, tpr, _ = roc_curve(labels, scores, drop_intermediate=False)
     lowest = 1.0 / n_negative
     used = max(target, lowest)
-    record = {"value": float(tpr[fpr <= used + 1e-12].max()), "fpr_target": target,
-              "fpr_used": used}  # fmt: skip
+    record = {
+        "value": float(tpr[fpr <= used + 1e-12].max()),
+        "fpr_target": target,
+        "fpr_used": used,
+    }
     if used > target:
         record["note"] = (
             f"{n_negative} non-members support no FPR below {lowest:.3g}: TPR "

@@ -10,7 +10,7 @@ from typing import Any
 
 import polars as pl
 
-from phibench.synthetic.benchmark import HEADLINE, Settings, configurations, config_key
+from phibench.synthetic.benchmark import HEADLINE, Settings, config_key, configurations
 from phibench.synthetic.generators import DP_GENERATORS
 from phibench.synthetic.table import OUTCOME
 
@@ -55,8 +55,11 @@ def criteria_view(metrics: dict[str, Any]) -> dict[str, Any]:
             "by_epsilon"
         ]
         by_eps[f"{entry['epsilon']:g}"] = scores
-    return {"cohort": {"n_patients": metrics["cohort"]["n_patients"]},
-            "trials": metrics["repeats"], "queries": queries}  # fmt: skip
+    return {
+        "cohort": {"n_patients": metrics["cohort"]["n_patients"]},
+        "trials": metrics["repeats"],
+        "queries": queries,
+    }
 
 
 def params_record(settings: Settings, outcome: dict[str, Any]) -> dict[str, Any]:
@@ -179,10 +182,15 @@ def privacy_utility_plot(metrics: dict[str, Any], path: Path, *, title: str) -> 
         s = entry["summary"]["tstr_auroc"]
         if entry["generator"] in DP_GENERATORS:
             curves.setdefault(entry["generator"], []).append(
-                (entry["epsilon"], s["mean"], s["ci95_low"], s["ci95_high"]))  # fmt: skip
+                (entry["epsilon"], s["mean"], s["ci95_low"], s["ci95_high"])
+            )
         elif s["mean"] is not None and math.isfinite(s["mean"]):
-            axes.axhline(s["mean"], linestyle="--", linewidth=1,
-                         label=f"{entry['generator']} (not DP)")  # fmt: skip
+            axes.axhline(
+                s["mean"],
+                linestyle="--",
+                linewidth=1,
+                label=f"{entry['generator']} (not DP)",
+            )
     trtr = metrics["trtr"]["auroc"]["mean"]
     if trtr is not None and math.isfinite(trtr):
         axes.axhline(trtr, color="black", linewidth=1.5, label="TRTR (real data)")
@@ -191,8 +199,16 @@ def privacy_utility_plot(metrics: dict[str, Any], path: Path, *, title: str) -> 
         if not points:
             continue
         eps, mean, low, high = zip(*points, strict=True)
-        errors = [[m - lo if math.isfinite(lo) else 0 for m, lo in zip(mean, low, strict=True)],
-                  [hi - m if math.isfinite(hi) else 0 for m, hi in zip(mean, high, strict=True)]]  # fmt: skip
+        errors = [
+            [
+                m - lo if math.isfinite(lo) else 0
+                for m, lo in zip(mean, low, strict=True)
+            ],
+            [
+                hi - m if math.isfinite(hi) else 0
+                for m, hi in zip(mean, high, strict=True)
+            ],
+        ]
         axes.errorbar(
             eps,
             mean,

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from phibench.data.cohort import COHORT_SCHEMA
 from phibench.errors import InputError
 
 logger = logging.getLogger(__name__)
@@ -135,7 +134,7 @@ def split_by_patient(
     holdout_ids: list[int] = []
     for dead in (True, False):
         ids = patients.filter(pl.col("dead") == dead)["patient_id"].to_numpy()
-        n_hold = int(round(len(ids) * holdout_share))
+        n_hold = round(len(ids) * holdout_share)
         holdout_ids.extend(rng.permutation(ids)[:n_hold].tolist())
     in_holdout = pl.col("patient_id").is_in(holdout_ids)
     columns = list(MODEL_COLUMNS)

@@ -25,9 +25,10 @@ N_BOOTSTRAP = 200
 
 def feature_columns(frame: pl.DataFrame) -> list[str]:
     return [
-        c for c in frame.columns
+        c
+        for c in frame.columns
         if c not in NOT_FEATURES and frame[c].null_count() < frame.height
-    ]  # fmt: skip
+    ]
 
 
 def fit_model(train: pl.DataFrame, columns: list[str]) -> Any:
@@ -83,8 +84,11 @@ def _with_ci(
     draws = np.asarray(draws)
     draws = draws[np.isfinite(draws)]
     low, high = np.percentile(draws, [2.5, 97.5]) if len(draws) else (math.nan,) * 2
-    return {"value": value, "ci95": [float(low), float(high)],
-            "n_bootstrap_valid": len(draws)}  # fmt: skip
+    return {
+        "value": value,
+        "ci95": [float(low), float(high)],
+        "n_bootstrap_valid": len(draws),
+    }
 
 
 def _subgroups(

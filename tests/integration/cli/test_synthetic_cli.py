@@ -13,25 +13,45 @@ FAST = ["--repeats", "3", "--attacks", "20"]
 
 def _run(tmp_path, capsys, *args: str) -> tuple[int, dict, str]:
     code, out, err = run_cli(
-        ["run", "synthetic", *args, "--out", str(tmp_path / "runs"),
-         "--tracking-uri", f"sqlite:///{tmp_path / 'mlflow.db'}", "--format", "json"],
+        [
+            "run",
+            "synthetic",
+            *args,
+            "--out",
+            str(tmp_path / "runs"),
+            "--tracking-uri",
+            f"sqlite:///{tmp_path / 'mlflow.db'}",
+            "--format",
+            "json",
+        ],
         capsys,
-    )  # fmt: skip
+    )
     return code, (json.loads(out) if out.strip() else {}), err
 
 
 @pytest.mark.slow
 def test_embedded_run_writes_every_result_and_no_rows(tmp_path, capsys):
     code, payload, _ = _run(
-        tmp_path, capsys, "--n-admissions", "300", "--generators",
-        "gaussian_copula,baseline", "--seed", "7", *FAST,
-    )  # fmt: skip
+        tmp_path,
+        capsys,
+        "--n-admissions",
+        "300",
+        "--generators",
+        "gaussian_copula,baseline",
+        "--seed",
+        "7",
+        *FAST,
+    )
     assert code == 0, payload  # no MST in the run: every criterion is not applicable
     run_dir = tmp_path / "runs" / payload["run_dir"].split("/")[-1]
     assert sorted(p.name for p in run_dir.iterdir()) == [
-        "metrics.json", "params.json", "privacy_utility.png", "results.csv",
-        "results.md", "run.log",
-    ]  # fmt: skip
+        "metrics.json",
+        "params.json",
+        "privacy_utility.png",
+        "results.csv",
+        "results.md",
+        "run.log",
+    ]
     params = json.loads((run_dir / "params.json").read_text())
     assert (
         params["seeds"]["root_seed"] == 7 and len(params["seeds"]["repeat_seeds"]) == 3
@@ -42,8 +62,12 @@ def test_embedded_run_writes_every_result_and_no_rows(tmp_path, capsys):
     assert len(copula["per_repeat"]) == 3
     one = copula["per_repeat"][0]
     assert set(one["privacy"]) == {
-        "dcr_share", "dcr_baseline_protection", "mia_distance", "mia_density", "anonymeter",
-    }  # fmt: skip
+        "dcr_share",
+        "dcr_baseline_protection",
+        "mia_distance",
+        "mia_density",
+        "anonymeter",
+    }
     assert set(one["privacy"]["anonymeter"]) >= {
         "singling_out",
         "linkability",
@@ -60,23 +84,38 @@ def test_embedded_run_writes_every_result_and_no_rows(tmp_path, capsys):
     run = client.get_run(payload["mlflow_run_id"])
     assert "gaussian_copula.tstr_auroc.mean" in run.data.metrics
     names = {a.path for a in client.list_artifacts(run.info.run_id)}
-    assert names == {"metrics.json", "params.json", "privacy_utility.png",
-                     "results.csv", "results.md", "run.log"}  # fmt: skip
+    assert names == {
+        "metrics.json",
+        "params.json",
+        "privacy_utility.png",
+        "results.csv",
+        "results.md",
+        "run.log",
+    }
 
 
 @pytest.mark.slow
 def test_mimic_demo_run_has_the_demo_counts(tmp_path, capsys):
     demo = require_shared("mimic-iv-demo-2.2")
     code, payload, _ = _run(
-        tmp_path, capsys, "--dataset", "mimic-iv-demo", "--data-dir", str(demo),
-        "--generators", "baseline", *FAST,
-    )  # fmt: skip
+        tmp_path,
+        capsys,
+        "--dataset",
+        "mimic-iv-demo",
+        "--data-dir",
+        str(demo),
+        "--generators",
+        "baseline",
+        *FAST,
+    )
     assert code == 0, payload
     run_dir = tmp_path / "runs" / payload["run_dir"].split("/")[-1]
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert {k: metrics["cohort"][k] for k in ("n_rows", "n_patients", "n_deaths")} == {
-        "n_rows": 100, "n_patients": 100, "n_deaths": 5,
-    }  # fmt: skip
+        "n_rows": 100,
+        "n_patients": 100,
+        "n_deaths": 5,
+    }
     assert metrics["cohort"]["splits"][0] == {"n_train": 70, "n_holdout": 30}
     baseline = metrics["configurations"]["baseline"]["per_repeat"][0]
     assert 0 < baseline["fidelity"]["quality"]["per_column"]["lactate"] <= 1
@@ -92,10 +131,12 @@ def test_mimic_demo_run_has_the_demo_counts(tmp_path, capsys):
         (["--epsilons", "0"], "epsilon 0 is not allowed"),
         (["--epsilons", "-1"], "epsilon -1 is not allowed"),
         (["--repeats", "0"], "repeats=0"),
-        (["--n-admissions", "30", "--generators", "ctgan"],
-         "ctgan needs at least 50 training rows"),
+        (
+            ["--n-admissions", "30", "--generators", "ctgan"],
+            "ctgan needs at least 50 training rows",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_input_is_one_line_exit_2_and_nothing_written(
     tmp_path, capsys, args, message
 ):

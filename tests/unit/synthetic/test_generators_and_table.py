@@ -26,16 +26,19 @@ def _cohort(n_patients: int, *, seed: int = 0, site: str = "site-A") -> pl.DataF
     rows = []
     for patient in range(n_patients):
         for visit in range(2):
-            rows.append({
-                "patient_id": patient,
-                "site": site,
-                "age": float(rng.integers(20, 90)),
-                "sex": str(rng.choice(["F", "M"])),
-                "los_days": float(rng.uniform(0.5, 20)),
-                "creatinine": float(rng.uniform(0.5, 3)),
-                "died_in_hospital": bool(rng.random() < 0.2),
-                "admit_time": dt.datetime(2020, 1, 1) + dt.timedelta(days=patient * 3 + visit),
-            })  # fmt: skip
+            rows.append(
+                {
+                    "patient_id": patient,
+                    "site": site,
+                    "age": float(rng.integers(20, 90)),
+                    "sex": str(rng.choice(["F", "M"])),
+                    "los_days": float(rng.uniform(0.5, 20)),
+                    "creatinine": float(rng.uniform(0.5, 3)),
+                    "died_in_hospital": bool(rng.random() < 0.2),
+                    "admit_time": dt.datetime(2020, 1, 1)
+                    + dt.timedelta(days=patient * 3 + visit),
+                }
+            )
     return cohort_from(rows)
 
 
@@ -63,10 +66,19 @@ def test_split_is_by_patient_seeded_and_puts_deaths_on_both_sides():
 
 def test_a_cohort_with_only_identifier_values_is_refused():
     empty = _cohort(5).with_columns(
-        [pl.lit(None, dtype=pl.Float64).alias(c) for c in ("age", "los_days", "creatinine")]
-        + [pl.lit(None, dtype=pl.String).alias(c) for c in ("site", "sex", "race", "admission_type")]
-        + [pl.lit(None, dtype=pl.Boolean).alias(c) for c in ("icu_stay", "died_in_hospital", "cancer")]
-    )  # fmt: skip
+        [
+            pl.lit(None, dtype=pl.Float64).alias(c)
+            for c in ("age", "los_days", "creatinine")
+        ]
+        + [
+            pl.lit(None, dtype=pl.String).alias(c)
+            for c in ("site", "sex", "race", "admission_type")
+        ]
+        + [
+            pl.lit(None, dtype=pl.Boolean).alias(c)
+            for c in ("icu_stay", "died_in_hospital", "cancer")
+        ]
+    )
     table = modelling_table(
         empty.with_columns(admit_time=pl.lit(None, dtype=pl.Datetime("us"))),
         contribution_cap=1,
@@ -101,11 +113,13 @@ def test_gaussian_copula_is_replayable_from_its_seeds():
 
 
 def test_bins_decode_inside_their_public_bin_and_missing_stays_missing():
-    frame = pl.DataFrame({
-        "age": [18.0, 35.0, 90.0, None],
-        "icu_stay": [True, False, None, True],
-        "admit_time": [dt.datetime(2150, 6, 1)] * 4,
-    })  # fmt: skip
+    frame = pl.DataFrame(
+        {
+            "age": [18.0, 35.0, 90.0, None],
+            "icu_stay": [True, False, None, True],
+            "admit_time": [dt.datetime(2150, 6, 1)] * 4,
+        }
+    )
     binned = marginal.discretize(frame)
     assert binned["age"].to_list() == ["0", "1", "6", None]
     assert binned["icu_stay"].to_list() == ["true", "false", None, "true"]
@@ -136,9 +150,11 @@ def test_utility_of_a_single_class_synthetic_table_is_an_explained_nan():
     columns = utility.feature_columns(split.train)
     alive = split.train.with_columns(died_in_hospital=pl.lit(False))
     result = utility.evaluate(
-        utility.fit_model(alive, columns), split.holdout, columns,
+        utility.fit_model(alive, columns),
+        split.holdout,
+        columns,
         rng=np.random.default_rng(0),
-    )  # fmt: skip
+    )
     assert math.isnan(result["auroc"]["value"])
     assert "single outcome class" in result["auroc"]["reason"]
 

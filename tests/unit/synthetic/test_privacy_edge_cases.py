@@ -41,8 +41,10 @@ def test_missing_values_equal_only_missing_values():
 
 
 def test_a_column_null_in_every_real_row_is_left_out_with_its_reason():
-    real = pl.DataFrame({"age": [0.0, 10.0], "lactate": [None, None]},
-                        schema={"age": pl.Float64, "lactate": pl.Float64})  # fmt: skip
+    real = pl.DataFrame(
+        {"age": [0.0, 10.0], "lactate": [None, None]},
+        schema={"age": pl.Float64, "lactate": pl.Float64},
+    )
     synthetic = pl.DataFrame({"age": [5.0], "lactate": [2.0]})
     (syn, ref), excluded = distance.encode(real, [synthetic, real])
     assert distance.nearest(syn, ref).tolist() == [0.5]
@@ -51,8 +53,10 @@ def test_a_column_null_in_every_real_row_is_left_out_with_its_reason():
 
 def test_a_column_null_in_every_synthetic_row_is_left_out_too():
     real = pl.DataFrame({"age": [0.0, 10.0], "lactate": [1.0, 2.0]})
-    synthetic = pl.DataFrame({"age": [5.0], "lactate": [None]},
-                             schema={"age": pl.Float64, "lactate": pl.Float64})  # fmt: skip
+    synthetic = pl.DataFrame(
+        {"age": [5.0], "lactate": [None]},
+        schema={"age": pl.Float64, "lactate": pl.Float64},
+    )
     (syn, ref), excluded = distance.encode(real, [synthetic, real])
     assert distance.nearest(syn, ref).tolist() == [0.5]
     assert set(excluded) == {"lactate"}
