@@ -18,6 +18,7 @@ import numpy as np
 import polars as pl
 
 from phibench.errors import InputError
+from phibench.spec import packaged_spec
 from phibench.synthetic import anonymeter_risk, fidelity, privacy, utility
 from phibench.synthetic.generators import (
     DP_GENERATORS,
@@ -343,7 +344,15 @@ def pick(record: dict[str, Any], path: tuple[str, ...]) -> float:
 
 
 def summarize_records(records: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        name: summarize([pick(r, path) for r in records])
-        for name, path in HEADLINE.items()
-    }
+    """Mean and 95% t-interval per headline metric, the interval clipped to the
+    metric's declared range (a t-interval over 3 repeats can leave [0, 1])."""
+    ranges = {m.name: m.range for m in packaged_spec("synthetic").metrics}
+    out = {}
+    for name, path in HEADLINE.items():
+        summary = summarize([pick(r, path) for r in records])
+        low, high = ranges[name]
+        for key in ("ci95_low", "ci95_high"):
+            if math.isfinite(summary[key]):
+                summary[key] = min(max(summary[key], low), high)
+        out[name] = summary
+    return out

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -183,10 +184,14 @@ def density_attack(
 
     def mixture(frame: pl.DataFrame) -> GaussianMixture:
         k = max(1, min(8, frame.height // 25))
+        from sklearn.exceptions import ConvergenceWarning
+
         model = GaussianMixture(
             k, covariance_type="diag", reg_covar=1e-3, random_state=seed
         )
-        return model.fit(encode(frame))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            return model.fit(encode(frame))
 
     x = encode(targets)
     score = mixture(synthetic).score_samples(x)

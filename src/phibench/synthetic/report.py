@@ -12,6 +12,7 @@ import polars as pl
 
 from phibench.synthetic.benchmark import HEADLINE, Settings, config_key, configurations
 from phibench.synthetic.generators import DP_GENERATORS
+from phibench.synthetic.measure import summarize
 from phibench.synthetic.table import OUTCOME
 
 TABLE_COLUMNS = tuple(HEADLINE)
@@ -28,6 +29,7 @@ def metrics_record(
             "epsilon": epsilon,
             "privacy_unit": "patient" if epsilon is not None else None,
             "summary": outcome["summary"][key],
+            "subgroups_tstr_auroc": subgroup_summary(outcome["per_repeat"][key]),
             "per_repeat": outcome["per_repeat"][key],
         }
     return {
@@ -40,6 +42,21 @@ def metrics_record(
         "repeats": settings.repeats,
         "trtr": outcome["trtr"],
         "configurations": configs,
+    }
+
+
+def subgroup_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """TSTR AUROC per subgroup (sex, age band, race) over repeats."""
+    groups: dict[str, list[float]] = {}
+    sizes: dict[str, tuple[int, int]] = {}
+    for record in records:
+        for name, entry in record["utility"]["tstr"].get("subgroups", {}).items():
+            groups.setdefault(name, []).append(entry["auroc"])
+            sizes[name] = (entry["n"], entry["n_deaths"])
+    return {
+        name: summarize(values)
+        | {"n_holdout_last_repeat": sizes[name][0], "n_deaths": sizes[name][1]}
+        for name, values in sorted(groups.items())
     }
 
 
@@ -161,7 +178,8 @@ def mlflow_metrics(metrics: dict[str, Any]) -> dict[str, float]:
     for key, entry in metrics["configurations"].items():
         for name, summary in entry["summary"].items():
             for stat in ("mean", "ci95_low", "ci95_high"):
-                flat[f"{key}.{name}.{stat}"] = summary[stat]
+                if math.isfinite(summary[stat]):  # e.g. no epsilon for SDV
+                    flat[f"{key}.{name}.{stat}"] = summary[stat]
     flat["trtr.auroc.mean"] = metrics["trtr"]["auroc"]["mean"]
     for criterion in metrics["criteria"]:
         if criterion["outcome"] != "not_applicable":

@@ -87,6 +87,7 @@ def test_a_cohort_with_only_identifier_values_is_refused():
         split_by_patient(table, holdout_share=0.3, rng=np.random.default_rng(0))
 
 
+@pytest.mark.slow  # the first SDV import takes seconds
 def test_generators_return_a_constant_column_as_that_constant():
     table = modelling_table(_cohort(40, site="only-hospital"), contribution_cap=1)
     split = split_by_patient(table, holdout_share=0.3, rng=np.random.default_rng(1))
