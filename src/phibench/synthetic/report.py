@@ -195,47 +195,45 @@ def privacy_utility_plot(metrics: dict[str, Any], path: Path, *, title: str) -> 
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(figsize=(8, 5.5), dpi=120)
+    colours = iter(plt.rcParams["axes.prop_cycle"].by_key()["color"] * 3)
     curves: dict[str, list[tuple[float, float, float, float]]] = {}
     for entry in metrics["configurations"].values():
         s = entry["summary"]["tstr_auroc"]
         if entry["generator"] in DP_GENERATORS:
-            curves.setdefault(entry["generator"], []).append(
-                (entry["epsilon"], s["mean"], s["ci95_low"], s["ci95_high"])
-            )
-        elif s["mean"] is not None and math.isfinite(s["mean"]):
-            axes.axhline(
-                s["mean"],
-                linestyle="--",
-                linewidth=1,
-                label=f"{entry['generator']} (not DP)",
-            )
+            point = (entry["epsilon"], s["mean"], s["ci95_low"], s["ci95_high"])
+            curves.setdefault(entry["generator"], []).append(point)
+        elif _finite(s["mean"]):
+            label = f"{entry['generator']} (not DP)"
+            axes.axhline(s["mean"], color=next(colours), linestyle="--", label=label)
     trtr = metrics["trtr"]["auroc"]["mean"]
-    if trtr is not None and math.isfinite(trtr):
+    if _finite(trtr):
         axes.axhline(trtr, color="black", linewidth=1.5, label="TRTR (real data)")
     for name, points in curves.items():
-        points = sorted(p for p in points if math.isfinite(p[1]))
-        if not points:
+        shown = sorted(p for p in points if _finite(p[1]))
+        missing = len(points) - len(shown)
+        label = f"{name} (DP, patient unit)"
+        if missing:
+            label += f"; undefined at {missing} ε (single-class synthetic outcome)"
+        if not shown:
+            axes.plot([], [], marker="o", color=next(colours), label=label)
             continue
-        eps, mean, low, high = zip(*points, strict=True)
-        errors = [
-            [
-                m - lo if math.isfinite(lo) else 0
-                for m, lo in zip(mean, low, strict=True)
-            ],
-            [
-                hi - m if math.isfinite(hi) else 0
-                for m, hi in zip(mean, high, strict=True)
-            ],
-        ]
+        eps, mean, low, high = zip(*shown, strict=True)
+        below = [m - lo if _finite(lo) else 0 for m, lo in zip(mean, low, strict=True)]
+        above = [hi - m if _finite(hi) else 0 for m, hi in zip(mean, high, strict=True)]
         axes.errorbar(
             eps,
             mean,
-            yerr=errors,
+            yerr=[below, above],
             marker="o",
             capsize=3,
-            label=f"{name} (DP, patient unit)",
+            color=next(colours),
+            label=label,
         )
+    axes.set_ylim(0, 1)
+    swept = [e["epsilon"] for e in metrics["configurations"].values()]
+    swept = [e for e in swept if _finite(e) and e > 0]
     axes.set_xscale("log")
+    axes.set_xlim(min(swept, default=1.0) / 2, max(swept, default=10.0) * 2)
     axes.set_xlabel("total epsilon of the generator (patient unit)")
     axes.set_ylabel("TSTR AUROC on the real holdout (mean, 95% CI)")
     axes.set_title(title, fontsize=10)
@@ -244,3 +242,7 @@ def privacy_utility_plot(metrics: dict[str, Any], path: Path, *, title: str) -> 
     figure.tight_layout()
     figure.savefig(path)
     plt.close(figure)
+
+
+def _finite(value: Any) -> bool:
+    return value is not None and math.isfinite(value)
