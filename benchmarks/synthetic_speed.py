@@ -2,8 +2,10 @@
 
 For each generator, fit and sample time and peak memory through phibench's
 generator interface, and through the library called directly on the same
-rows (SDV synthesizer on a pandas frame; OpenDP's contingency table on the
-same discretised frame), as ratios (goal: <= 1.10).
+rows (SDV synthesizer on a pandas frame; resampling for the baseline), as
+ratios (goal: <= 1.10); medians over alternating rounds. Peak memory is
+resident memory above the start of each step, in one process (later steps
+reuse memory freed by earlier ones, so memory ratios are indicative only).
 
     uv run --no-sync python benchmarks/synthetic_speed.py --rows 10000 \
         --generators gaussian_copula,ctgan,baseline --epochs 5
@@ -58,30 +60,43 @@ def _direct_baseline(frame, n_rows: int) -> None:
     {c: frame[c].gather(rng.integers(0, frame.height, n_rows)) for c in frame.columns}
 
 
-def measure(name: str, frame, epochs: int) -> dict[str, float]:
-    n = frame.height
-    with measured() as harness:
-        generator = gen.make_generator(
-            name,
-            epochs=epochs,
-            batch_size=500,
-            epsilon=1.0,
-            delta=1e-6,
-            contribution_cap=1,
-        )
-        generator.fit(frame, seed=1)
-        generator.sample(n, seed=2)
-    with measured() as direct:
-        if name == "baseline":
-            _direct_baseline(frame, n)
-        else:
-            _direct_sdv(name, frame, epochs, n)
+def _harness(name: str, frame, epochs: int) -> None:
+    generator = gen.make_generator(
+        name,
+        epochs=epochs,
+        batch_size=500,
+        epsilon=1.0,
+        delta=1e-6,
+        contribution_cap=1,
+    )
+    generator.fit(frame, seed=1)
+    generator.sample(frame.height, seed=2)
+
+
+def _direct(name: str, frame, epochs: int) -> None:
+    if name == "baseline":
+        _direct_baseline(frame, frame.height)
+    else:
+        _direct_sdv(name, frame, epochs, frame.height)
+
+
+def measure(name: str, frame, epochs: int, rounds: int) -> dict[str, float]:
+    """Median over `rounds` of alternating harness and direct runs."""
+    harness, direct = [], []
+    for _ in range(rounds):
+        for runner, out in ((_harness, harness), (_direct, direct)):
+            with measured() as usage:
+                runner(name, frame, epochs)
+            out.append(usage)
+    h_s = float(np.median([u.seconds for u in harness]))
+    d_s = float(np.median([u.seconds for u in direct]))
     return {
-        "harness_s": harness.seconds,
-        "direct_s": direct.seconds,
-        "time_ratio": harness.seconds / direct.seconds,
-        "harness_peak_mb": harness.peak_mb,
-        "direct_peak_mb": direct.peak_mb,
+        "harness_s": h_s,
+        "direct_s": d_s,
+        "time_ratio": h_s / d_s,
+        "harness_peak_mb": float(np.median([u.peak_mb for u in harness])),
+        "direct_peak_mb": float(np.median([u.peak_mb for u in direct])),
+        "rounds": rounds,
     }
 
 
@@ -90,6 +105,7 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--generators", default="gaussian_copula,ctgan,tvae,baseline")
     parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     os.environ.setdefault("SDV_DISABLE_TELEMETRY", "1")
     warnings.simplefilter("ignore")
@@ -97,8 +113,8 @@ def main() -> int:
     results = {"rows": frame.height, "columns": frame.width, "epochs": args.epochs}
     for name in args.generators.split(","):
         # run twice: the first pays one-off import and compile costs
-        measure(name, frame.head(200), args.epochs)
-        results[name] = measure(name, frame, args.epochs)
+        measure(name, frame.head(200), args.epochs, 1)
+        results[name] = measure(name, frame, args.epochs, args.rounds)
         print(name, json.dumps(results[name]), file=sys.stderr)
     print(json.dumps(results, indent=2))
     return 0
