@@ -202,8 +202,15 @@ def _one(
         contribution_cap=settings.contribution_cap,
     )
     modelled = context["modelled"]
-    with measured() as fit_usage:
-        generator.fit(split.train.select(modelled), seed=fit_seed)
+    seeds = {"fit": fit_seed, "sample": sample_seed, "evaluation": eval_seed}
+    try:
+        with measured() as fit_usage:
+            generator.fit(split.train.select(modelled), seed=fit_seed)
+    except RuntimeError as error:
+        if type(error).__name__ != "BudgetSplitError":
+            raise
+        logger.warning("%s not fitted: %s", config_key(name, epsilon), error)
+        return {"seeds": seeds, "not_fitted": str(error), "generator": {}}
     with measured() as sample_usage:
         synthetic = generator.sample(context["n_rows"], seed=sample_seed)
     synthetic = _restore_columns(synthetic, split)
@@ -211,7 +218,7 @@ def _one(
         "%s: %d synthetic rows sampled", config_key(name, epsilon), synthetic.height
     )
     record = {
-        "seeds": {"fit": fit_seed, "sample": sample_seed, "evaluation": eval_seed},
+        "seeds": seeds,
         "fit_s": fit_usage.seconds,
         "sample_s": sample_usage.seconds,
         "peak_memory_mb": max(fit_usage.peak_mb, sample_usage.peak_mb),

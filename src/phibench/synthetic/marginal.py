@@ -67,9 +67,12 @@ PUBLIC_CATEGORIES: dict[str, tuple[str, ...]] = {
     "race": RACE_GROUPS,
     "admission_type": ADMISSION_TYPES,
 }
-#: Attempts at a slightly smaller rho when OpenDP refuses the requested one
-#: on a floating-point budget comparison (docs/decisions/0010).
-BUDGET_RETRIES = 8
+#: Relative reductions of rho tried, in order, when OpenDP refuses the
+#: requested one on a floating-point budget comparison (docs/decisions/0010).
+#: The refusal depends on rho and the column count only; the first reduction
+#: that works is remembered for the same setting. The rho spent is recorded.
+RHO_REDUCTIONS = (0.0, 1e-4, 1e-3, 5e-3, 1e-2, 2e-2, 3e-2, 5e-2, 7e-2, 0.1)
+_WORKING_REDUCTION: dict[tuple[str, int, float, float], float] = {}
 _US_PER_YEAR = 365.25 * 86400 * 1e6
 
 
@@ -246,11 +249,13 @@ def _release(
     )
     d_in = [dp.polars.Bound(per_group=cap)]
     algorithm = dp.mbi.MST() if name == "mst" else dp.mbi.AIM()
-    for attempt in range(BUDGET_RETRIES):
-        # OpenDP 0.16 can refuse its own budget split by one rounding step
-        # ("insufficient budget for query"); the refusal depends only on rho and
-        # the column count, not on the data, so a slightly smaller rho is tried.
-        target = rho * (1 - 1e-7 * attempt)
+    setting = (name, discrete.width, rho, delta_keys)
+    known = _WORKING_REDUCTION.get(setting)
+    reductions = (known,) if known is not None else RHO_REDUCTIONS
+    for reduction in reductions:
+        # OpenDP 0.16's MST can refuse its own budget split by a rounding step
+        # ("insufficient budget for query"); nothing is released then.
+        target = rho * (1 - reduction)
         measure, d_out = _measure(dp, target, delta_keys)
         measurement, _, _ = dp.mbi.make_contingency_table(
             domain,
@@ -264,15 +269,22 @@ def _release(
         try:
             table = measurement(discrete.lazy())
         except dp.OpenDPException as error:
-            if "insufficient budget" not in str(error) or attempt + 1 == BUDGET_RETRIES:
+            if "insufficient budget" not in str(error):
                 raise
-            logger.warning(
-                "%s: OpenDP refused rho %.17g; trying a smaller one", name, target
-            )
+            logger.warning("%s: OpenDP refused rho %.17g", name, target)
             continue
+        _WORKING_REDUCTION[setting] = reduction
         spent = measurement.map(d_in)
         return table, (spent, 0.0) if not delta_keys else tuple(spent)
-    raise AssertionError("unreachable")  # pragma: no cover
+    raise BudgetSplitError(
+        f"{name}: OpenDP 0.16 refused every rho from {rho:.6g} down to "
+        f"{rho * (1 - RHO_REDUCTIONS[-1]):.6g} (its MST budget split; "
+        "docs/decisions/0010)"
+    )
+
+
+class BudgetSplitError(RuntimeError):
+    """OpenDP refused every rho tried: a library limitation, not bad input."""
 
 
 def _measure(dp: Any, rho: float, delta_keys: float) -> tuple[Any, Any]:

@@ -50,7 +50,8 @@ def subgroup_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
     groups: dict[str, list[float]] = {}
     sizes: dict[str, tuple[int, int]] = {}
     for record in records:
-        for name, entry in record["utility"]["tstr"].get("subgroups", {}).items():
+        tstr = record.get("utility", {}).get("tstr", {})
+        for name, entry in tstr.get("subgroups", {}).items():
             groups.setdefault(name, []).append(entry["auroc"])
             sizes[name] = (entry["n"], entry["n_deaths"])
     return {
