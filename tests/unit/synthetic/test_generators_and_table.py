@@ -180,3 +180,24 @@ def test_fewer_training_rows_than_a_generator_needs_is_refused():
     split = split_by_patient(table, holdout_share=0.3, rng=np.random.default_rng(0))
     with pytest.raises(InputError, match="ctgan needs at least 50 training rows"):
         check_sizes(split, Settings(generators=("ctgan",)))
+
+
+def test_a_refused_dp_budget_split_is_recorded_not_raised(monkeypatch):
+    from phibench.synthetic import benchmark
+    from phibench.synthetic.marginal import BudgetSplitError
+
+    class Refused:
+        name, is_dp = "mst", True
+
+        def fit(self, train, *, seed):
+            raise BudgetSplitError("mst: OpenDP 0.16 refused every rho")
+
+    monkeypatch.setattr(benchmark, "make_generator", lambda *a, **k: Refused())
+    table = modelling_table(_cohort(40), contribution_cap=1)
+    split = split_by_patient(table, holdout_share=0.3, rng=np.random.default_rng(0))
+    context = {"modelled": split.columns}
+    record = benchmark._one(split, context, Settings(), "mst", 1.0, seed=3)
+    assert record["not_fitted"] == "mst: OpenDP 0.16 refused every rho"
+    summary = benchmark.summarize_records([record] * 3)
+    assert summary["tstr_auroc"]["n_undefined"] == 3
+    assert math.isnan(summary["tstr_auroc"]["mean"])
