@@ -45,6 +45,7 @@ def run_job(options: JobOptions) -> JobResult:
     from phibench.synthetic.benchmark import Settings
 
     settings = options.settings or Settings()
+    _require_extra()
     spec = packaged_spec(BENCHMARK_ID)
     datasets.check_request(
         options.dataset_id, data_dir=options.data_dir, n_admissions=options.n_admissions
@@ -70,6 +71,18 @@ def run_job(options: JobOptions) -> JobResult:
             handler.close()
         result.run_dir = out_dir / name
     return result
+
+
+def _require_extra() -> None:
+    """Stop with one line, before any data is read, if the extra is missing."""
+    from importlib.util import find_spec
+
+    missing = [m for m in ("sdv", "sklearn", "anonymeter", "mbi") if not find_spec(m)]
+    if missing:
+        raise InputError(
+            f"phibench run synthetic needs the 'synthetic' extra ({', '.join(missing)} "
+            "missing): run `uv sync --extra synthetic`"
+        )
 
 
 def seed_plan(root: int, repeats: int) -> dict[str, Any]:

@@ -156,3 +156,17 @@ def test_a_table_with_only_identifier_columns_is_refused(tmp_path, capsys):
     code, _, err = _run(tmp_path, capsys, "--dataset", f"csv:{table}")
     assert code == 2 and len(err.strip().splitlines()) == 1, err
     assert not (tmp_path / "runs").exists()
+
+
+def test_a_missing_extra_is_one_line_exit_2(tmp_path, capsys, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "sdv" else real(name, *a),
+    )
+    code, _, err = _run(tmp_path, capsys)
+    assert code == 2 and "uv sync --extra synthetic" in err
+    assert len(err.strip().splitlines()) == 1
