@@ -46,7 +46,7 @@ def render_spec(spec: BenchmarkSpec) -> str:
         "| id | rule | applies from |",
         "|---|---|---|",
         *[
-            f"| {c.id} | {c.query}: {c.metric} at ε = {c.at_epsilon:g} {c.op} "
+            f"| {c.id} | {c.query}: {c.metric}{_at(c.at_epsilon)} {c.op} "
             f"{c.threshold:g} | {c.min_patients} patients, {c.min_trials} trials |"
             for c in spec.criteria
         ],
@@ -55,3 +55,7 @@ def render_spec(spec: BenchmarkSpec) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _at(epsilon: float | None) -> str:
+    return "" if epsilon is None else f" at ε = {epsilon:g}"

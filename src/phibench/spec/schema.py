@@ -45,7 +45,8 @@ class Criterion(_Strict):
     description: str
     query: str
     metric: str
-    at_epsilon: float = Field(gt=0)
+    # None: the criterion is not tied to a DP release (e.g. a non-private model)
+    at_epsilon: float | None = Field(default=None, gt=0)
     op: Literal["<=", ">=", "<", ">"]
     threshold: float
     min_patients: int = Field(default=0, ge=0)
@@ -53,7 +54,8 @@ class Criterion(_Strict):
 
     @model_validator(mode="after")
     def _finite(self) -> Criterion:
-        if not math.isfinite(self.threshold) or not math.isfinite(self.at_epsilon):
+        epsilon = 1.0 if self.at_epsilon is None else self.at_epsilon
+        if not math.isfinite(self.threshold) or not math.isfinite(epsilon):
             raise ValueError("threshold and at_epsilon must be finite numbers")
         return self
 
