@@ -79,9 +79,10 @@ def run_job(grid: Any, job: TrainingJob, evaluate: Evaluate | None) -> JobOutcom
     }
     if accountant is not None:
         outcome.epsilon = accountant.get_privacy_spent().epsilon
-    # per round: the model down and up for training, down for evaluation
-    n = job.strategy.n_sites
-    outcome.bytes_communicated = job.rounds * 3 * n * apps.payload_bytes(initial)
+    # per round and site: the model down and up for training, down for evaluation
+    messages = 3 if job.strategy.federated_evaluation else 2
+    per_round = messages * job.strategy.n_sites * apps.payload_bytes(initial)
+    outcome.bytes_communicated = job.rounds * per_round
     logger.info("job %s: %d rounds done", job.key, job.rounds)
     return outcome
 

@@ -59,6 +59,14 @@ class Settings:
         _positive("--learning-rate", self.learning_rate)
         if not (math.isfinite(self.proximal_mu) and self.proximal_mu >= 0):
             raise InputError(f"--proximal-mu {self.proximal_mu}: must be >= 0")
+        if self.proximal_mu * self.learning_rate >= 2:
+            # SGD on mu/2 ||w - w0||^2 alone multiplies the distance by
+            # |1 - lr mu| per step: it diverges once lr mu >= 2.
+            raise InputError(
+                f"--proximal-mu {self.proximal_mu} with learning rate "
+                f"{self.learning_rate}: learning rate x mu must be below 2 or local "
+                "training diverges; lower mu"
+            )
         if not 0.5 <= self.target_auroc <= 1:
             raise InputError(f"--target-auroc {self.target_auroc}: must be in [0.5, 1]")
         return self

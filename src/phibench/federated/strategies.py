@@ -39,6 +39,7 @@ class StrategyConfig:
     noise_multiplier: float | None = None
     clipping_norm: float | None = None
     delta: float = 1e-5
+    federated_evaluation: bool = True  # sites score each round's model
 
 
 def build_strategy(config: StrategyConfig) -> tuple[Any, Any | None]:
@@ -51,7 +52,13 @@ def build_strategy(config: StrategyConfig) -> tuple[Any, Any | None]:
     )
 
     n = config.n_sites
-    nodes = {"min_train_nodes": n, "min_evaluate_nodes": n, "min_available_nodes": n}
+    nodes: dict[str, Any] = {
+        "min_train_nodes": n,
+        "min_evaluate_nodes": n,
+        "min_available_nodes": n,
+    }
+    if not config.federated_evaluation:
+        nodes["fraction_evaluate"] = 0.0
     if config.name == "fedavg":
         return FiniteGuard(FedAvg(**nodes, weighted_by_key=EXAMPLES_KEY)), None
     if config.name == "fedprox":
@@ -119,6 +126,8 @@ class FiniteGuard(_guard_base()):  # type: ignore[misc]
 
     def aggregate_evaluate(self, server_round, replies):
         replies = list(replies)
+        if not replies:  # federated evaluation switched off
+            return None
         if not any(w > 0 for w in _weights(replies, self.weight_key)):
             logger.warning(
                 "round %d: no site has evaluation rows; federated evaluation skipped",
