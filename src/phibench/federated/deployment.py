@@ -11,6 +11,7 @@ runtime starts go with it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -54,20 +55,38 @@ class Consortium:
 
     def start(self) -> None:
         self.port = free_port()
-        self._spawn("superlink", [
-            "flower-superlink", "--insecure",
-            "--disable-runtime-dependency-installation",
-            "--host", HOST, "--port", str(self.port),
-            "--health-server-address", f"{HOST}:{free_port()}",
-        ])
+        self._spawn(
+            "superlink",
+            [
+                "flower-superlink",
+                "--insecure",
+                "--disable-runtime-dependency-installation",
+                "--host",
+                HOST,
+                "--port",
+                str(self.port),
+                "--health-server-address",
+                f"{HOST}:{free_port()}",
+            ],
+        )
         for index, folder in enumerate(self.site_dirs):
-            self._spawn(f"supernode-{index}", [
-                "flower-supernode", "--insecure",
-                "--superlink", f"{HOST}:{self.port}",
-                "--host", HOST, "--port", str(free_port()),
-                "--health-server-address", f"{HOST}:{free_port()}",
-                "--node-config", f"data-dir='{folder}'",
-            ])
+            self._spawn(
+                f"supernode-{index}",
+                [
+                    "flower-supernode",
+                    "--insecure",
+                    "--superlink",
+                    f"{HOST}:{self.port}",
+                    "--host",
+                    HOST,
+                    "--port",
+                    str(free_port()),
+                    "--health-server-address",
+                    f"{HOST}:{free_port()}",
+                    "--node-config",
+                    f"data-dir='{folder}'",
+                ],
+            )
         self._write_flower_config()
 
     def _spawn(self, name: str, argv: list[str]) -> None:
@@ -75,8 +94,11 @@ class Consortium:
         bin_dir = Path(sys.executable).parent
         process = subprocess.Popen(
             [str(bin_dir / argv[0]), *argv[1:]],
-            stdout=log, stderr=subprocess.STDOUT, env=self.environment(),
-            cwd=self.workdir, start_new_session=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=self.environment(),
+            cwd=self.workdir,
+            start_new_session=True,
         )
         log.close()
         self.processes.append(process)
@@ -99,10 +121,21 @@ class Consortium:
         deadline = time.monotonic() + timeout
         while True:  # the SuperLink needs a moment before it accepts runs
             submitted = subprocess.run(
-                [str(Path(sys.executable).parent / "flwr"), "run", str(app_dir),
-                 "consortium", "--run-config", overrides, "--format", "json"],
-                capture_output=True, text=True, env=self.environment(),
-                cwd=self.workdir, timeout=120,
+                [
+                    str(Path(sys.executable).parent / "flwr"),
+                    "run",
+                    str(app_dir),
+                    "consortium",
+                    "--run-config",
+                    overrides,
+                    "--format",
+                    "json",
+                ],
+                capture_output=True,
+                text=True,
+                env=self.environment(),
+                cwd=self.workdir,
+                timeout=120,
             )
             (self.workdir / "flwr-run.log").write_text(
                 submitted.stdout + submitted.stderr, encoding="utf-8"
@@ -111,13 +144,15 @@ class Consortium:
                 break
             time.sleep(1)
         if not _submitted(submitted):
-            raise RuntimeError(f"flwr run failed: {submitted.stdout[-500:]}"
-                               f"{submitted.stderr[-500:]}")
+            raise RuntimeError(
+                f"flwr run failed: {submitted.stdout[-500:]}{submitted.stderr[-500:]}"
+            )
         while not result.exists():
             self._check_alive()
             if time.monotonic() > deadline:
-                raise TimeoutError(f"no result after {timeout:.0f} s; see "
-                                   f"{self.workdir}/*.log")
+                raise TimeoutError(
+                    f"no result after {timeout:.0f} s; see {self.workdir}/*.log"
+                )
             time.sleep(0.5)
         return json.loads(result.read_text(encoding="utf-8"))
 
@@ -135,10 +170,8 @@ class Consortium:
             _signal_group(process, signal.SIGTERM)
         end = time.monotonic() + 10
         for process in self.processes:
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=max(0.1, end - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                pass
             _signal_group(process, signal.SIGKILL)
             process.wait()
 
@@ -155,10 +188,8 @@ def _submitted(completed: subprocess.CompletedProcess) -> bool:
 
 
 def _signal_group(process: subprocess.Popen, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):  # the group is already gone
         os.killpg(process.pid, sig)
-    except ProcessLookupError:
-        pass
 
 
 def _toml(value: object) -> str:
@@ -172,14 +203,14 @@ def write_app_project(folder: Path, config: dict[str, object]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     defaults = "\n".join(f"{key} = {_toml(value)}" for key, value in config.items())
     (folder / "pyproject.toml").write_text(
-        "[build-system]\nrequires = [\"hatchling\"]\n"
-        "build-backend = \"hatchling.build\"\n\n"
-        "[project]\nname = \"phibench-federated-app\"\nversion = \"1.0.0\"\n"
+        '[build-system]\nrequires = ["hatchling"]\n'
+        'build-backend = "hatchling.build"\n\n'
+        '[project]\nname = "phibench-federated-app"\nversion = "1.0.0"\n'
         "dependencies = []\n\n"
-        "[tool.hatch.build.targets.wheel]\npackages = [\".\"]\n\n"
-        "[tool.flwr.app]\npublisher = \"phibench\"\n\n"
+        '[tool.hatch.build.targets.wheel]\npackages = ["."]\n\n'
+        '[tool.flwr.app]\npublisher = "phibench"\n\n'
         "[tool.flwr.app.components]\n"
-        f"serverapp = \"{APP_MODULE_SERVER}\"\nclientapp = \"{APP_MODULE_CLIENT}\"\n\n"
+        f'serverapp = "{APP_MODULE_SERVER}"\nclientapp = "{APP_MODULE_CLIENT}"\n\n'
         f"[tool.flwr.app.config]\n{defaults}\n",
         encoding="utf-8",
     )

@@ -99,7 +99,9 @@ def _proximal(model: nn.Module, anchor: list[torch.Tensor], mu: float) -> torch.
     """FedProx term mu/2 * ||w - w_global||^2 (zero for mu = 0)."""
     if mu == 0:
         return torch.zeros(())
-    squared = sum(((p - a) ** 2).sum() for p, a in zip(model.parameters(), anchor))
+    squared = sum(
+        ((p - a) ** 2).sum() for p, a in zip(model.parameters(), anchor, strict=True)
+    )
     return 0.5 * mu * squared
 
 

@@ -16,9 +16,10 @@ from typing import Any
 
 import numpy as np
 
+from phibench.federated.settings import DP_STRATEGIES
+
 logger = logging.getLogger(__name__)
 
-from phibench.federated.settings import DP_STRATEGIES, STRATEGIES  # noqa: F401
 
 #: Key of the weight each site reports: the number of training examples, or 1
 #: for DP (Flower's accountant needs equal weights: the average's sensitivity

@@ -31,8 +31,9 @@ def _one_error_line(err: str) -> str:
         (["--skew", "5,abc"], "--skew '5,abc': give N_SITES,SITE_SIZE,ALPHA"),
     ],
 )
-def test_bad_flags_are_one_line_errors_and_write_nothing(tmp_path, capsys, flags,
-                                                          message):
+def test_bad_flags_are_one_line_errors_and_write_nothing(
+    tmp_path, capsys, flags, message
+):
     out = tmp_path / "runs"
     code, _, err = run_cli(["run", "federated", "--out", str(out), *flags], capsys)
     assert code == 2
@@ -76,7 +77,7 @@ def test_embedded_run_writes_results_plots_and_mlflow(tmp_path, capsys):
     code, out, _ = run_cli(
         ["run", "federated", "--n-admissions", "2400", "--rounds", "2",
          "--repeats", "1", "--strategy", "fedavg,dp-fedavg-client",
-         "--epsilons", "8", "--out", str(tmp_path / "runs"),
+         "--epsilons", "8", "--min-site-size", "50", "--out", str(tmp_path / "runs"),
          "--tracking-uri", f"sqlite:///{store}", "--format", "json", "--seed", "4"],
         capsys,
     )  # fmt: skip

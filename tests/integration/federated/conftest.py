@@ -4,4 +4,3 @@ import pytest
 
 pytest.importorskip("flwr", reason="needs the 'federated' extra")
 pytest.importorskip("ray", reason="needs the 'federated' extra")
-

@@ -22,7 +22,9 @@ from phibench.federated.strategies import StrategyConfig
 ROUNDS, SEED, BATCH = 2, 5, 32
 
 pytestmark = [
-    pytest.mark.filterwarnings("ignore:unclosed file <_io.*name='/dev/null'.*:ResourceWarning"),
+    pytest.mark.filterwarnings(
+        "ignore:unclosed file <_io.*name='/dev/null'.*:ResourceWarning"
+    ),
     pytest.mark.filterwarnings(
         "ignore:Exception ignored in. <function Popen.__del__:"
         "pytest.PytestUnraisableExceptionWarning"
@@ -59,7 +61,9 @@ def test_deployment_runtime_matches_simulation(tmp_path):
 
     cohort = three_sites()
     counts = cohort.group_by("site", "split").len()
-    tiny_train = counts.filter((pl.col("site") == "site-C") & (pl.col("split") == "train"))
+    tiny_train = counts.filter(
+        (pl.col("site") == "site-C") & (pl.col("split") == "train")
+    )
     assert 0 < tiny_train["len"][0] < BATCH
     assert cohort.filter(pl.col("site") == "site-B")["died_in_hospital"].sum() == 0
 
@@ -78,9 +82,15 @@ def test_deployment_runtime_matches_simulation(tmp_path):
         consortium.start()
         deployed = consortium.run(
             {
-                "num-server-rounds": ROUNDS, "strategy": "fedavg", "model": "logreg",
-                "seed": SEED, "learning-rate": 0.2, "batch-size": BATCH,
-                "local-epochs": 1, "n-sites": 3, "proximal-mu": 0.0,
+                "num-server-rounds": ROUNDS,
+                "strategy": "fedavg",
+                "model": "logreg",
+                "seed": SEED,
+                "learning-rate": 0.2,
+                "batch-size": BATCH,
+                "local-epochs": 1,
+                "n-sites": 3,
+                "proximal-mu": 0.0,
                 "federated-evaluation": False,
             },
             timeout=400,
@@ -90,8 +100,9 @@ def test_deployment_runtime_matches_simulation(tmp_path):
     assert all(p.poll() is not None for p in consortium.processes)
 
     for key, value in simulated.final_arrays.items():
-        np.testing.assert_allclose(np.asarray(deployed["arrays"][key]), value,
-                                   rtol=0, atol=1e-6)
+        np.testing.assert_allclose(
+            np.asarray(deployed["arrays"][key]), value, rtol=0, atol=1e-6
+        )
     # the model moved: two rounds of training are not a no-op
     initial = np.zeros(1)
     assert not np.allclose(simulated.final_arrays["0.bias"], initial)

@@ -61,9 +61,7 @@ def test_round_where_every_site_is_empty_raises_one_clear_error():
 
 def test_plain_flower_fedavg_would_fail_on_all_empty_sites():
     # Why the guard exists: Flower divides by the total weight.
-    replies = [
-        reply({"num-examples": 0}, {"w": np.array([0.5])}) for _ in range(2)
-    ]
+    replies = [reply({"num-examples": 0}, {"w": np.array([0.5])}) for _ in range(2)]
     with pytest.raises(ZeroDivisionError):
         FedAvg(min_train_nodes=2).aggregate_train(1, replies)
 
@@ -80,7 +78,7 @@ def test_non_finite_aggregate_is_refused():
 
 def test_check_finite_counts_nan_and_inf():
     check_finite([np.zeros(3)], server_round=1)
-    with pytest.raises(AggregationError, match="round 5: .* 2 non-finite"):
+    with pytest.raises(AggregationError, match=r"round 5: .* 2 non-finite"):
         check_finite([np.array([np.nan, 1.0]), np.array([-np.inf])], server_round=5)
 
 

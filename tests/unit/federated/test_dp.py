@@ -62,10 +62,14 @@ def test_epsilon_does_not_depend_on_the_number_of_sites_without_sampling():
 
 @pytest.mark.parametrize(("epsilon", "rounds"), [(1.0, 20), (8.0, 3), (0.5, 100)])
 def test_calibrated_noise_never_overshoots_and_is_tight(epsilon, rounds):
-    z = calibrate_noise_multiplier(epsilon=epsilon, rounds=rounds, n_sites=4, delta=1e-5)
+    z = calibrate_noise_multiplier(
+        epsilon=epsilon, rounds=rounds, n_sites=4, delta=1e-5
+    )
     spent = epsilon_of_run(noise_multiplier=z, rounds=rounds, n_sites=4, delta=1e-5)
     assert spent <= epsilon
-    less = epsilon_of_run(noise_multiplier=0.995 * z, rounds=rounds, n_sites=4, delta=1e-5)
+    less = epsilon_of_run(
+        noise_multiplier=0.995 * z, rounds=rounds, n_sites=4, delta=1e-5
+    )
     assert less > epsilon
 
 
@@ -77,7 +81,8 @@ def test_calibration_refuses_an_unreachable_epsilon():
 def test_server_side_noise_has_the_calibrated_standard_deviation():
     # Flower adds N(0, (z C / n)^2) to every coordinate of the average of the
     # clipped updates. Every site sends the same small update (norm < C, so not
-    # clipped): the aggregate minus (model + update) is pure noise. Draws: 200 rounds x 50
+    # clipped): the aggregate minus (model + update) is pure noise. Draws: 200
+    # rounds x 50
     # coordinates; the sample sd of 10,000 normals is within 5% of the truth
     # with probability > 1 - 1e-6, and a factor-2 mistake (e.g. no division by
     # n) would be off by 100%.

@@ -32,9 +32,16 @@ def test_large_mu_keeps_the_local_model_near_the_global_one():
     x, y = data(200)
     free, held = (models.build_model("logreg", 4, seed=3) for _ in range(2))
     start = models.get_arrays(free)
-    models.train_local(free, x, y, settings=models.TrainSettings(local_epochs=5), seed=1)
-    models.train_local(held, x, y, settings=models.TrainSettings(
-        local_epochs=5, proximal_mu=5.0), seed=1)
+    models.train_local(
+        free, x, y, settings=models.TrainSettings(local_epochs=5), seed=1
+    )
+    models.train_local(
+        held,
+        x,
+        y,
+        settings=models.TrainSettings(local_epochs=5, proximal_mu=5.0),
+        seed=1,
+    )
 
     def moved(m):
         return sum(np.sum((a - start[k]) ** 2) for k, a in models.get_arrays(m).items())
@@ -54,8 +61,13 @@ def test_mu_zero_is_plain_sgd():
 def test_fewer_rows_than_the_batch_size_is_one_batch():
     x, y = data(5)
     model = models.build_model("logreg", 4, seed=0)
-    loss = models.train_local(model, x, y, settings=models.TrainSettings(
-        batch_size=32, local_epochs=3), seed=0)
+    loss = models.train_local(
+        model,
+        x,
+        y,
+        settings=models.TrainSettings(batch_size=32, local_epochs=3),
+        seed=0,
+    )
     assert np.isfinite(loss)
     assert all(np.isfinite(a).all() for a in models.get_arrays(model).values())
 
@@ -63,8 +75,9 @@ def test_fewer_rows_than_the_batch_size_is_one_batch():
 def test_one_class_site_trains_to_finite_parameters():
     x, y = data(64, one_class=True)
     model = models.build_model("mlp", 4, seed=0)
-    models.train_local(model, x, y, settings=models.TrainSettings(local_epochs=10),
-                       seed=0)
+    models.train_local(
+        model, x, y, settings=models.TrainSettings(local_epochs=10), seed=0
+    )
     assert all(np.isfinite(a).all() for a in models.get_arrays(model).values())
     assert models.predict(model, x).mean() < 0.5
 
@@ -73,8 +86,9 @@ def test_empty_site_leaves_the_model_unchanged():
     model = models.build_model("logreg", 4, seed=0)
     before = models.get_arrays(model)
     x, y = data(0)
-    assert np.isnan(models.train_local(model, x, y, settings=models.TrainSettings(),
-                                       seed=0))
+    assert np.isnan(
+        models.train_local(model, x, y, settings=models.TrainSettings(), seed=0)
+    )
     for key, value in models.get_arrays(model).items():
         np.testing.assert_array_equal(value, before[key])
 

@@ -15,8 +15,13 @@ def cohort_with(sizes: dict[str, int], *, deaths_every: int = 5) -> pl.DataFrame
     for site, n in sizes.items():
         for _ in range(n):
             patient += 1
-            rows.append({"site": site, "patient_id": patient,
-                         "died_in_hospital": patient % deaths_every == 0})
+            rows.append(
+                {
+                    "site": site,
+                    "patient_id": patient,
+                    "died_in_hospital": patient % deaths_every == 0,
+                }
+            )
     return cohort_from(rows)
 
 
@@ -26,8 +31,12 @@ def test_small_hospitals_are_merged_in_id_order_to_the_minimum_size():
     # 59 (30) and 250 (40) stay; 7+8 (21) form group-01; 9+100 (13) is short
     # and joins it.
     assert grouping.mapping == {
-        "59": "59", "250": "250",
-        "7": "group-01", "8": "group-01", "9": "group-01", "100": "group-01",
+        "59": "59",
+        "250": "250",
+        "7": "group-01",
+        "8": "group-01",
+        "9": "group-01",
+        "100": "group-01",
     }
     assert grouping.n_source_sites == {"250": 1, "59": 1, "group-01": 4}
 
@@ -36,7 +45,11 @@ def test_two_full_groups_and_a_remainder():
     cohort = cohort_with({"1": 10, "2": 10, "3": 10, "4": 10, "5": 5})
     grouping = sites.group_sites(cohort, min_site_size=20)
     assert [grouping.mapping[s] for s in "12345"] == [
-        "group-01", "group-01", "group-02", "group-02", "group-02"
+        "group-01",
+        "group-01",
+        "group-02",
+        "group-02",
+        "group-02",
     ]
 
 
@@ -58,8 +71,10 @@ def test_split_keeps_sites_apart_and_stratifies_deaths():
 
 
 def test_a_patients_admissions_share_one_split():
-    rows = [{"site": "a", "patient_id": i // 3, "died_in_hospital": False}
-            for i in range(60)]
+    rows = [
+        {"site": "a", "patient_id": i // 3, "died_in_hospital": False}
+        for i in range(60)
+    ]
     split = sites.split_by_site(cohort_from(rows), seed=4)
     per_patient = split.group_by("patient_id").agg(pl.col("split").n_unique())
     assert per_patient["split"].max() == 1
