@@ -60,9 +60,11 @@ def worst_site(per_site: dict[str, float | None]) -> dict[str, object]:
 def rounds_to_reach(
     curve: Sequence[tuple[int, float | None]], target: float
 ) -> int | None:
-    """First round whose global AUROC is >= `target` (None if never)."""
+    """First training round after which the global AUROC is >= `target` (None if
+    never). Round 0, the untrained initial model, does not count: on a small
+    test set a random model can reach the target by chance."""
     for server_round, value in curve:
-        if value is not None and value >= target:
+        if server_round >= 1 and value is not None and value >= target:
             return int(server_round)
     return None
 

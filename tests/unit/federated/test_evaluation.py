@@ -28,6 +28,7 @@ def test_rounds_to_reach():
     curve = [(0, 0.5), (1, None), (2, 0.69), (3, 0.7), (4, 0.8)]
     assert ev.rounds_to_reach(curve, 0.7) == 3
     assert ev.rounds_to_reach(curve, 0.9) is None
+    assert ev.rounds_to_reach([(0, 0.75), (1, 0.6), (2, 0.72)], 0.7) == 2
 
 
 def test_mean_interval_matches_student_t():
