@@ -31,6 +31,7 @@ import polars as pl
 
 from phibench.data.embedded import generate_cohort
 from phibench.federated.baselines import pooled_training_rows, train_rounds
+from phibench.federated.env import one_torch_thread
 from phibench.federated.model import TrainSettings
 from phibench.federated.server_loop import TrainingJob
 from phibench.federated.site_store import site_arrays, write_site_folders
@@ -166,6 +167,7 @@ def main() -> int:
     parser.add_argument("--skip-deployment", action="store_true")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
+    one_torch_thread()  # as the benchmark does: one PyTorch thread per process
 
     cohort = generate_cohort(n_admissions=args.admissions, n_sites=args.sites, seed=1)
     cohort = split_by_site(cohort, seed=2)

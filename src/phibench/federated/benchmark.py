@@ -23,6 +23,7 @@ from phibench.federated.baselines import (
     predict_with,
     train_rounds,
 )
+from phibench.federated.env import one_torch_thread
 from phibench.federated.features import feature_matrix, labels
 from phibench.federated.model import TrainSettings
 from phibench.federated.server_loop import JobOutcome, TrainingJob
@@ -76,6 +77,7 @@ def run(
     """Every method's scores; see docs/specs/federated.md for the metrics."""
     from phibench.federated.simulation import simulate
 
+    one_torch_thread()  # baselines train in this process; the machine is shared
     sites, test = prepare(cohort)
     _check_training_rows(sites, settings)
     train = TrainSettings(
