@@ -8,7 +8,6 @@ in simulation, by its partition id in the list the app was built with.
 from __future__ import annotations
 
 import logging
-import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -55,13 +54,6 @@ def train_config(
     )
 
 
-def client_seed(seed: int, server_round: int, site: str) -> int:
-    """Batch-order seed of one site in one round: stable across runtimes."""
-    return (seed * 1_000_003 + server_round * 7919 + zlib.crc32(site.encode())) % (
-        2**31
-    )
-
-
 def _site(context: Context, site_dirs: tuple[str, ...]) -> SiteArrays:
     folder = context.node_config.get("data-dir")
     if folder is None:
@@ -89,7 +81,9 @@ def handle_train(msg: Message, context: Context, site_dirs: tuple[str, ...]) -> 
         local_epochs=int(config["local-epochs"]),
         proximal_mu=float(config.get("proximal-mu", 0.0)),
     )
-    seed = client_seed(int(config["seed"]), int(config["server-round"]), data.site)
+    seed = models.client_seed(
+        int(config["seed"]), int(config["server-round"]), data.site
+    )
     loss = 0.0
     if n_train:
         loss = models.train_local(

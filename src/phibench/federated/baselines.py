@@ -33,12 +33,14 @@ def train_rounds(
     settings: models.TrainSettings,
     rounds: int,
     seed: int,
+    site: str = "pooled",
     score: Callable[[dict[str, np.ndarray]], float | None] | None = None,
 ) -> tuple[dict[str, np.ndarray], Curve]:
     """Train one model for `rounds` x local epochs; score after each round.
 
     The model starts from the same initial weights as the federated run with
-    the same seed.
+    the same seed, and a site's batches come in the order its federated client
+    would draw them.
     """
     model = models.build_model(kind, len(feature_names()), seed=seed)
     plain = models.TrainSettings(
@@ -50,7 +52,8 @@ def train_rounds(
     if score is not None:
         curve.append((0, score(models.get_arrays(model))))
     for server_round in range(1, rounds + 1):
-        models.train_local(model, x, y, settings=plain, seed=seed * 7919 + server_round)
+        batch_seed = models.client_seed(seed, server_round, site)
+        models.train_local(model, x, y, settings=plain, seed=batch_seed)
         if score is not None:
             curve.append((server_round, score(models.get_arrays(model))))
     return models.get_arrays(model), curve

@@ -173,6 +173,7 @@ def _local(sites, test, settings, train, seed) -> dict[str, Any]:
             settings=train,
             rounds=settings.rounds,
             seed=seed,
+            site=site.site,
             score=score,
         )
         for index, p in enumerate(calls):

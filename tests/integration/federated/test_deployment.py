@@ -107,3 +107,29 @@ def test_deployment_runtime_matches_simulation(tmp_path):
     initial = np.zeros(1)
     assert not np.allclose(simulated.final_arrays["0.bias"], initial)
     assert deployed["bytes_communicated"] == simulated.bytes_communicated
+
+
+@pytest.mark.slow
+def test_one_site_federation_is_exactly_local_training():
+    """Degenerate input: FedAvg over one site is that site's local model."""
+    from phibench.federated.baselines import train_rounds
+    from phibench.federated.simulation import simulate
+    from phibench.federated.site_store import site_arrays
+
+    cohort = three_sites().filter(pl.col("site") == "site-A")
+    one = TrainingJob(
+        key="fedavg#1",
+        strategy=StrategyConfig("fedavg", 1, federated_evaluation=False),
+        kind="logreg",
+        settings=TrainSettings(learning_rate=0.2, batch_size=BATCH),
+        rounds=3,
+        seed=SEED,
+    )
+    (federated,) = simulate(cohort, [one], evaluate=None)
+    site = site_arrays(cohort, "site-A")
+    local, _ = train_rounds(
+        site.x["train"], site.y["train"], kind="logreg", settings=one.settings,
+        rounds=3, seed=SEED, site="site-A",
+    )  # fmt: skip
+    for key, value in local.items():
+        np.testing.assert_array_equal(federated.final_arrays[key], value)
