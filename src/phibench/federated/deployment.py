@@ -43,6 +43,7 @@ class Consortium:
     workdir: Path
     site_dirs: list[Path]
     processes: list[subprocess.Popen] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
     port: int = 0  # Flower 1.42 serves the Fleet, Control and Runtime APIs here
 
     def environment(self) -> dict[str, str]:
@@ -102,6 +103,7 @@ class Consortium:
         )
         log.close()
         self.processes.append(process)
+        self.names.append(name)
 
     def _write_flower_config(self) -> None:
         home = self.workdir / "flwr-home"
@@ -157,11 +159,12 @@ class Consortium:
         return json.loads(result.read_text(encoding="utf-8"))
 
     def _check_alive(self) -> None:
-        for process in self.processes:
+        for name, process in zip(self.names, self.processes, strict=True):
             if process.poll() is not None:
+                log = (self.workdir / f"{name}.log").read_text(errors="replace")
+                tail = " | ".join(log.strip().splitlines()[-3:])
                 raise RuntimeError(
-                    f"{process.args[0]} exited with {process.returncode}; see "
-                    f"{self.workdir}/*.log"
+                    f"{name} exited with {process.returncode}; its log ends: {tail}"
                 )
 
     def stop(self) -> None:
