@@ -85,10 +85,11 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run a benchmark")
     run_cmds = run.add_subparsers(dest="benchmark", required=True)
     _dp_analytics_parser(run_cmds)
-    from phibench import cli_synthetic, cli_text
+    from phibench import cli_federated, cli_synthetic, cli_text
 
     cli_text.add_run_parser(run_cmds)
     cli_synthetic.add_run_parser(run_cmds)
+    cli_federated.add_run_parser(run_cmds)
 
     spec = commands.add_parser("spec", help="benchmark specifications")
     spec_cmds = spec.add_subparsers(dest="action", required=True)

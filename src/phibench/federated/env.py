@@ -1,0 +1,68 @@
+"""Flower and PyTorch set up for a shared, offline machine.
+
+Flower 1.42 reports usage, checks for updates and (under `flwr run`) installs an
+app's dependencies from the package index into a fresh environment, ignoring
+the project's lock. All three are switched off here, before Flower is imported,
+and Flower gets its own home folder so that nothing lands in the user's
+`~/.flwr`. See docs/decisions/0011-federated-flower.md.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from phibench.errors import InputError
+
+EXTRA_HINT = "needs the 'federated' extra: run `uv sync --extra federated`"
+
+FLOWER_ENV_DEFAULTS = {
+    "FLWR_TELEMETRY_ENABLED": "0",
+    "FLWR_DISABLE_UPDATE_CHECK": "1",
+    "FLWR_DISABLE_RUNTIME_DEPENDENCY_INSTALLATION": "1",
+    "RAY_USAGE_STATS_ENABLED": "0",
+    # Ray 2.55 re-runs `uv run` in every worker when the driver was started by
+    # `uv run`, re-resolving the project per worker (tens of seconds): off.
+    "RAY_ENABLE_UV_RUN_RUNTIME_ENV": "0",
+    "RAY_DEDUP_LOGS": "0",
+    "RAY_DISABLE_IMPORT_WARNING": "1",
+    "RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO": "0",
+}
+
+
+def configure_flower(home: Path | None = None) -> Path:
+    """Set Flower's and Ray's offline switches and a private FLWR_HOME.
+
+    Switches the user already set are kept. Returns the FLWR_HOME in use.
+    """
+    for name, value in FLOWER_ENV_DEFAULTS.items():
+        os.environ.setdefault(name, value)
+    if "FLWR_HOME" not in os.environ:
+        folder = home or Path(tempfile.mkdtemp(prefix="phibench-flwr-home-"))
+        folder.mkdir(parents=True, exist_ok=True)
+        os.environ["FLWR_HOME"] = str(folder)
+    return Path(os.environ["FLWR_HOME"])
+
+
+def require_extra() -> None:
+    """InputError with the install command when Flower or PyTorch is missing."""
+    import importlib.util
+
+    missing = [
+        name
+        for name in ("flwr", "torch", "sklearn", "dp_accounting")
+        if importlib.util.find_spec(name) is None
+    ]
+    if missing:
+        raise InputError(
+            f"phibench run federated {EXTRA_HINT} (missing: {', '.join(missing)})"
+        )
+
+
+def one_torch_thread() -> None:
+    """One intra-op thread per process: the machine is shared and has 2 cores."""
+    import torch
+
+    if torch.get_num_threads() != 1:
+        torch.set_num_threads(1)

@@ -1,0 +1,32 @@
+"""Flower reply messages built in memory, for testing aggregation directly."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+from flwr.app import Array, ArrayRecord, Message, MetricRecord, RecordDict
+from flwr.app.metadata import Metadata
+
+_node_ids = itertools.count(1)
+
+
+def reply(metrics: dict, arrays: dict[str, np.ndarray] | None = None) -> Message:
+    """A site's reply as the server receives it (no runtime needed)."""
+    content = RecordDict({"metrics": MetricRecord(metrics)})
+    if arrays is not None:
+        content["arrays"] = ArrayRecord(
+            {k: Array(np.asarray(v)) for k, v in arrays.items()}
+        )
+    metadata = Metadata(
+        run_id=1,
+        message_id="",
+        src_node_id=next(_node_ids),
+        dst_node_id=0,
+        reply_to_message_id="",
+        group_id="",
+        created_at=0.0,
+        ttl=3600.0,
+        message_type="train",
+    )
+    return Message(content=content, metadata=metadata)
