@@ -201,6 +201,11 @@ def _run_dp_analytics(args: argparse.Namespace) -> int:
     from phibench.report.summary import print_result
 
     print_result(result, fmt=args.format)
+    return finish_run(result)
+
+
+def finish_run(result) -> int:
+    """Exit code of a finished run; a run MLflow did not record is an error."""
     if result.tracking_error:
         print(
             f"phibench: error: results are in {result.run_dir}, but MLflow did not "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from phibench.errors import InputError
@@ -108,7 +107,7 @@ def _skew(text: str | None):
 
 
 def _run(args: argparse.Namespace) -> int:
-    from phibench.cli import EXIT_BAD_INPUT, EXIT_CRITERION_FAILED, EXIT_OK
+    from phibench.cli import finish_run
     from phibench.runner.federated_job import JobOptions, run_job
 
     options = JobOptions(
@@ -125,29 +124,15 @@ def _run(args: argparse.Namespace) -> int:
     )
     result = run_job(options)
     _print(result, args.format)
-    if result.tracking_error:
-        print(
-            f"phibench: error: results are in {result.run_dir}, but MLflow did not "
-            f"record them: {result.tracking_error}",
-            file=sys.stderr,
-        )
-        return EXIT_BAD_INPUT
-    return EXIT_OK if result.passed else EXIT_CRITERION_FAILED
+    return finish_run(result)
 
 
 def _print(result, fmt: str) -> None:
     from phibench.federated.report import results_table
-    from phibench.report.summary import print_result
+    from phibench.report.summary import print_footer, print_json
 
     if fmt == "json":
-        print_result(result, fmt="json")
+        print_json(result)
         return
     print(results_table(result.metrics))
-    for c in result.criteria:
-        observed = c.get("observed")
-        shown = f" (observed {observed:.4g})" if isinstance(observed, float) else ""
-        reason = f": {c['reason']}" if c.get("reason") else ""
-        print(f"  [{c['outcome']}] {c['id']}{shown}{reason}")
-    print(f"results: {result.run_dir}")
-    if result.mlflow_run_id:
-        print(f"mlflow:  run {result.mlflow_run_id} at {result.tracking_uri}")
+    print_footer(result)

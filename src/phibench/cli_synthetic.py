@@ -4,7 +4,6 @@ utility and privacy measured by attacks."""
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 
@@ -51,12 +50,7 @@ def add_run_parser(commands) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from phibench.cli import (
-        EXIT_BAD_INPUT,
-        EXIT_CRITERION_FAILED,
-        EXIT_OK,
-        parse_epsilons,
-    )
+    from phibench.cli import finish_run, parse_epsilons
     from phibench.runner.synthetic_job import JobOptions, run_job
     from phibench.synthetic.benchmark import Settings
     from phibench.synthetic.generators import parse_generators
@@ -87,34 +81,15 @@ def _run(args: argparse.Namespace) -> int:
         )
     )
     _print(result, args.format)
-    if result.tracking_error:
-        print(
-            f"phibench: error: results are in {result.run_dir}, but MLflow did not "
-            f"record them: {result.tracking_error}",
-            file=sys.stderr,
-        )
-        return EXIT_BAD_INPUT
-    return EXIT_OK if result.passed else EXIT_CRITERION_FAILED
+    return finish_run(result)
 
 
 def _print(result, fmt: str) -> None:
-    import json
-
+    from phibench.report.summary import print_footer, print_json
     from phibench.synthetic.report import markdown_table
 
     if fmt == "json":
-        payload = {
-            "run_dir": str(result.run_dir),
-            "passed": result.passed,
-            "criteria": [
-                {k: c.get(k) for k in ("id", "outcome", "observed", "threshold")}
-                for c in result.criteria
-            ],
-            "tracking_uri": result.tracking_uri,
-            "mlflow_run_id": result.mlflow_run_id,
-            "tracking_error": result.tracking_error,
-        }
-        print(json.dumps(payload, indent=2))
+        print_json(result)
         return
     columns = (
         "tstr_auroc",
@@ -125,8 +100,4 @@ def _print(result, fmt: str) -> None:
         "fit_s",
     )
     print(markdown_table(result.metrics, columns))
-    for c in result.criteria:
-        print(f"  [{c['outcome']}] {c['id']}")
-    print(f"results: {result.run_dir}")
-    if result.mlflow_run_id:
-        print(f"mlflow:  run {result.mlflow_run_id} at {result.tracking_uri}")
+    print_footer(result)

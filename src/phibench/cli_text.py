@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 from typing import Any
 
-from phibench.cli import EXIT_BAD_INPUT, EXIT_CRITERION_FAILED, EXIT_OK
+from phibench.cli import finish_run
 
 
 def add_run_parser(commands: Any) -> None:
@@ -79,35 +77,20 @@ def run_text_deid(args: argparse.Namespace) -> int:
     )
     result = run_job(options)
     print_result(result, fmt=args.format)
-    if result.tracking_error:
-        print(
-            f"phibench: error: results are in {result.run_dir}, but MLflow did not "
-            f"record them: {result.tracking_error}",
-            file=sys.stderr,
-        )
-        return EXIT_BAD_INPUT
-    return EXIT_OK if result.passed else EXIT_CRITERION_FAILED
+    return finish_run(result)
 
 
 def print_result(result: Any, *, fmt: str) -> None:
+    from phibench.report.summary import print_footer, print_json
     from phibench.text.report import markdown_table
 
     metrics = result.metrics
     if fmt == "json":
-        payload = {
-            "run_dir": str(result.run_dir),
-            "passed": result.passed,
-            "best_system": metrics["best_system"],
-            "systems": {n: s["headline"] for n, s in metrics["systems"].items()},
-            "criteria": [
-                {k: c.get(k) for k in ("id", "outcome", "observed", "threshold")}
-                for c in result.criteria
-            ],
-            "tracking_uri": result.tracking_uri,
-            "mlflow_run_id": result.mlflow_run_id,
-            "tracking_error": result.tracking_error,
-        }
-        print(json.dumps(payload, indent=2))
+        print_json(
+            result,
+            best_system=metrics["best_system"],
+            systems={n: s["headline"] for n, s in metrics["systems"].items()},
+        )
         return
     corpus = metrics["corpus"]
     print(
@@ -116,12 +99,4 @@ def print_result(result: Any, *, fmt: str) -> None:
         f"{metrics['best_system']}"
     )
     print(markdown_table(metrics))
-    for c in result.criteria:
-        observed = c.get("observed")
-        shown = f" (observed {observed:.4g})" if isinstance(observed, float) else ""
-        reason = f": {c['reason']}" if c.get("reason") else ""
-        print(f"  [{c['outcome']}] {c['id']}{shown}{reason}")
-    print(f"results: {result.run_dir}")
-    if result.mlflow_run_id:
-        print(f"mlflow:  run {result.mlflow_run_id} at {result.tracking_uri}")
-    sys.stdout.flush()
+    print_footer(result)

@@ -9,21 +9,33 @@ from typing import Any
 
 
 def print_result(result: Any, *, fmt: str) -> None:
+    """dp-analytics: error table, criteria, where the results are."""
     if fmt == "json":
-        payload = {
-            "run_dir": str(result.run_dir),
-            "passed": result.passed,
-            "criteria": [
-                {k: c.get(k) for k in ("id", "outcome", "observed", "threshold")}
-                for c in result.criteria
-            ],
-            "tracking_uri": result.tracking_uri,
-            "mlflow_run_id": result.mlflow_run_id,
-            "tracking_error": result.tracking_error,
-        }
-        print(json.dumps(payload, indent=2))
+        print_json(result)
         return
     print(result_table(result.metrics))
+    print_footer(result)
+
+
+def print_json(result: Any, **extra: Any) -> None:
+    """The machine-readable outcome of any `phibench run`."""
+    payload = {
+        "run_dir": str(result.run_dir),
+        "passed": result.passed,
+        **extra,
+        "criteria": [
+            {k: c.get(k) for k in ("id", "outcome", "observed", "threshold")}
+            for c in result.criteria
+        ],
+        "tracking_uri": result.tracking_uri,
+        "mlflow_run_id": result.mlflow_run_id,
+        "tracking_error": result.tracking_error,
+    }
+    print(json.dumps(payload, indent=2))
+
+
+def print_footer(result: Any) -> None:
+    """Each criterion's outcome, the run folder and the MLflow run."""
     for c in result.criteria:
         observed = c.get("observed")
         shown = f" (observed {observed:.4g})" if isinstance(observed, float) else ""
