@@ -9,7 +9,9 @@ and Flower gets its own home folder so that nothing lands in the user's
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -39,7 +41,12 @@ def configure_flower(home: Path | None = None) -> Path:
     for name, value in FLOWER_ENV_DEFAULTS.items():
         os.environ.setdefault(name, value)
     if "FLWR_HOME" not in os.environ:
-        folder = home or Path(tempfile.mkdtemp(prefix="phibench-flwr-home-"))
+        if home is None:
+            folder = Path(tempfile.mkdtemp(prefix="phibench-flwr-home-"))
+            # ours alone: removed when the process ends
+            atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        else:
+            folder = home
         folder.mkdir(parents=True, exist_ok=True)
         os.environ["FLWR_HOME"] = str(folder)
     return Path(os.environ["FLWR_HOME"])

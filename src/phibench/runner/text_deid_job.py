@@ -316,10 +316,11 @@ def _write_outputs(
     logger.info("de-identified corpus by %s: %d %s files", chosen, len(written), fmt)
     if options.show_leaks:
         folder = partial / "leaks"
-        folder.mkdir()
+        folder.mkdir(mode=0o700)  # surviving PHI text: owner only
         for system_name, system_predictions in predictions.items():
             path = folder / f"{report.file_stem(system_name)}.tsv"
             n_spans = write_leak_file(path, test, system_predictions)
+            path.chmod(0o600)
             logger.info("leak file of %s: %d spans (local only)", system_name, n_spans)
 
 

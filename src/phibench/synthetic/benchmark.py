@@ -33,6 +33,10 @@ from phibench.synthetic.table import Split, split_by_patient
 logger = logging.getLogger(__name__)
 
 
+#: Most synthetic rows per fit: far above any cohort here, far below memory limits.
+MAX_ROWS = 10_000_000
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting that shapes a synthetic result (all recorded)."""
@@ -75,15 +79,15 @@ def validate(settings: Settings) -> None:
         "contribution_cap": settings.contribution_cap >= 1,
         "holdout_share": 0.05 <= settings.holdout_share <= 0.5,
         "delta": 0 < settings.delta < 1,
-        "n_rows": settings.n_rows is None or settings.n_rows >= 1,
+        "n_rows": settings.n_rows is None or 1 <= settings.n_rows <= MAX_ROWS,
         "n_attacks": settings.n_attacks >= 1,
     }
     for name, ok in checks.items():
         if not ok:
             raise InputError(
                 f"{name}={getattr(settings, name)}: out of range (repeats, epochs, "
-                "rows and contribution cap >= 1; holdout share in [0.05, 0.5]; "
-                "delta in (0, 1))"
+                f"contribution cap >= 1; rows in [1, {MAX_ROWS:,}]; holdout share "
+                "in [0.05, 0.5]; delta in (0, 1))"
             )
 
 

@@ -131,6 +131,7 @@ def test_mimic_demo_run_has_the_demo_counts(tmp_path, capsys):
         (["--epsilons", "0"], "epsilon 0 is not allowed"),
         (["--epsilons", "-1"], "epsilon -1 is not allowed"),
         (["--repeats", "0"], "repeats=0"),
+        (["--rows", "1000000000000"], "rows in [1, 10,000,000]"),
         (
             ["--n-admissions", "30", "--generators", "ctgan"],
             "ctgan needs at least 50 training rows",

@@ -117,6 +117,9 @@ def test_physionet_sample_scores_the_test_part_and_writes_leaks(tmp_path, capsys
     leak_lines = (run_dir / "leaks" / "rules.tsv").read_text().splitlines()
     leaks = rules["leaks"]["total"]
     assert len(leak_lines) - 1 == leaks["untouched"] + leaks["partial"]
+    # surviving PHI text is readable by its owner only
+    assert (run_dir / "leaks").stat().st_mode & 0o777 == 0o700
+    assert (run_dir / "leaks" / "rules.tsv").stat().st_mode & 0o777 == 0o600
 
 
 def _expected_test_part(folder: Path, *, n_notes: int):
