@@ -14,9 +14,12 @@ recorded for completeness.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
-from collections.abc import Sequence
+import signal
+import threading
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -220,7 +223,8 @@ class CrfSystem:
             max_iterations=self.max_iterations,
             all_possible_transitions=True,
         )
-        model.fit(x_train, y_train)
+        with _interrupts_kept():
+            model.fit(x_train, y_train)
         self._model = model
         self.n_training_notes = len(x_train)
         logger.info("crf trained on %d notes", len(x_train))
@@ -279,3 +283,31 @@ def recall_tags(marginals: list[dict[str, float]], threshold: float) -> list[str
         else:
             tags.append("O")
     return tags
+
+
+@contextlib.contextmanager
+def _interrupts_kept() -> Iterator[None]:
+    """Re-raise a Ctrl-C or SIGTERM that arrived during training.
+
+    python-crfsuite catches KeyboardInterrupt inside its training loop and
+    returns as if training had ended, so an interrupted run would go on to
+    score a half-trained model. The signal is remembered here and raised again
+    once the library returns.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+
+    def remember(signum: int, frame: Any) -> None:
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    previous = {s: signal.signal(s, remember) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if received:
+        raise KeyboardInterrupt

@@ -122,3 +122,24 @@ def test_gold_spans_on_whitespace_still_train():
     crf = make_system("crf", gazetteers=False, max_iterations=5)
     crf.fit([doc])  # the gold span ends on a space: tags come from tokens
     assert bio_tags(tokenize(text), doc.spans)[3] == "B-DOCTOR"
+
+
+def test_an_interrupt_during_training_is_not_swallowed(monkeypatch):
+    """python-crfsuite catches Ctrl-C and returns as if trained: the run must stop."""
+    import os
+    import signal
+
+    import sklearn_crfsuite
+
+    def fit_that_swallows_ctrl_c(self, x, y):
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+        except KeyboardInterrupt:
+            return self  # what the library does: training just ends
+        return self
+
+    monkeypatch.setattr(sklearn_crfsuite.CRF, "fit", fit_that_swallows_ctrl_c)
+    system = make_system("crf", seed=1)
+    with pytest.raises(KeyboardInterrupt):
+        system.fit(generate_notes(5, seed=2).documents)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
