@@ -24,6 +24,9 @@ FLOWER_ENV_DEFAULTS = {
     "FLWR_DISABLE_UPDATE_CHECK": "1",
     "FLWR_DISABLE_RUNTIME_DEPENDENCY_INSTALLATION": "1",
     "RAY_USAGE_STATS_ENABLED": "0",
+    # Ray's single-machine mode: its own address is loopback, not found by a
+    # UDP connect towards a public DNS server.
+    "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
     # Ray 2.55 re-runs `uv run` in every worker when the driver was started by
     # `uv run`, re-resolving the project per worker (tens of seconds): off.
     "RAY_ENABLE_UV_RUN_RUNTIME_ENV": "0",
