@@ -67,7 +67,7 @@ def _settings(args: argparse.Namespace):
     from dataclasses import replace
 
     from phibench.cli import parse_epsilons
-    from phibench.federated.settings import Settings
+    from phibench.federated.settings import DP_STRATEGIES, Settings
 
     changes: dict[str, object] = {
         "rounds": args.rounds,
@@ -83,6 +83,13 @@ def _settings(args: argparse.Namespace):
         changes["strategies"] = tuple(s.strip() for s in args.strategy.split(","))
     if args.epsilons is not None:
         changes["epsilons"] = parse_epsilons(args.epsilons)
+        chosen = args.strategy or ",".join(Settings().strategies)
+        if not any(s.strip() in DP_STRATEGIES for s in chosen.split(",")):
+            raise InputError(
+                f"--epsilons {args.epsilons}: no DP strategy in --strategy "
+                f"{chosen!r} would use it; add dp-fedavg or dp-fedavg-client, "
+                "or leave --epsilons out"
+            )
     if args.no_loso:
         changes["leave_one_site_out"] = False
     settings = replace(

@@ -28,6 +28,10 @@ def _one_error_line(err: str) -> str:
         (["--rounds", "-3"], "--rounds -3: must be a whole number"),
         (["--model", "forest"], "--model 'forest': choose one of logreg, mlp"),
         (["--epsilons", "0"], "epsilon 0 is not allowed"),
+        (
+            ["--strategy", "fedavg", "--epsilons", "1"],
+            "--epsilons 1: no DP strategy in --strategy 'fedavg' would use it",
+        ),
         (["--skew", "5,abc"], "--skew '5,abc': give N_SITES,SITE_SIZE,ALPHA"),
     ],
 )
