@@ -70,17 +70,9 @@ def run_job(options: JobOptions) -> JobResult:
     seeds = SeedPlan.from_root(options.seed, n_trials=options.settings.trials)
     name = rundir.run_name(BENCHMARK_ID, options.dataset_id)
 
-    with (
-        rundir.out_dir_kept_only_on_success(options.out_dir) as out_dir,
-        rundir.staged_run_dir(out_dir, name) as partial,
-    ):
-        handler = _attach_log(partial / "run.log")
-        try:
-            result = _run_in(partial, options, spec, seeds, name)
-        finally:
-            logging.getLogger("phibench").removeHandler(handler)
-            handler.close()
-        result.run_dir = out_dir / name
+    with rundir.staged_run(options.out_dir, name) as (partial, final):
+        result = _run_in(partial, options, spec, seeds, name)
+        result.run_dir = final
     return result
 
 
@@ -188,18 +180,6 @@ def _with_user_bounds(
             query = dataclasses.replace(query, bounds=tuple(bounds[query.column]))
         queries.append(query)
     return dataclasses.replace(settings, queries=tuple(queries))
-
-
-def _attach_log(path: Path) -> logging.Handler:
-    handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    )
-    handler.setLevel(logging.INFO)
-    package_logger = logging.getLogger("phibench")
-    package_logger.addHandler(handler)
-    package_logger.setLevel(logging.INFO)
-    return handler
 
 
 MLFLOW_SCORES = ("rel_error_median", "abs_error_median", "rmse", "bias")

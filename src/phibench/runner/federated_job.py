@@ -14,7 +14,7 @@ from phibench.data import datasets
 from phibench.errors import InputError
 from phibench.federated.settings import Settings
 from phibench.runner import provenance, rundir
-from phibench.runner.dp_analytics_job import JobResult, _attach_log
+from phibench.runner.dp_analytics_job import JobResult
 from phibench.spec import packaged_spec
 from phibench.tracking import (
     TrackingError,
@@ -62,20 +62,11 @@ def run_job(options: JobOptions) -> JobResult:
     if options.tracking_uri is not None:
         check_tracking_uri(options.tracking_uri)
     name = rundir.run_name(BENCHMARK_ID, options.dataset_id)
-    with (
-        rundir.out_dir_kept_only_on_success(options.out_dir) as out_dir,
-        rundir.staged_run_dir(out_dir, name) as partial,
-    ):
-        handler = _attach_log(partial / "run.log")
-        flower = logging.getLogger("flwr")
-        flower.addHandler(handler)
-        try:
-            result = _run_in(partial, options, name)
-        finally:
-            flower.removeHandler(handler)
-            logging.getLogger("phibench").removeHandler(handler)
-            handler.close()
-        result.run_dir = out_dir / name
+    # Flower's INFO records (noise applied, rounds) belong in run.log too
+    loggers = ("phibench", "flwr")
+    with rundir.staged_run(options.out_dir, name, loggers=loggers) as (partial, final):
+        result = _run_in(partial, options, name)
+        result.run_dir = final
     return result
 
 

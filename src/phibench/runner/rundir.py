@@ -9,6 +9,7 @@ SIGKILL leaves only a `.partial-*` folder, never a folder that looks complete.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import re
@@ -78,6 +79,41 @@ def staged_run_dir(out_dir: Path, name: str) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
+
+
+@contextmanager
+def staged_run(
+    out_dir: Path, name: str, *, loggers: tuple[str, ...] = ("phibench",)
+) -> Iterator[tuple[Path, Path]]:
+    """Yield (partial folder, final folder) with `run.log` recording `loggers`.
+
+    The folder becomes final only if the block succeeds; a new `out_dir` that
+    stays empty is removed again.
+    """
+    with (
+        out_dir_kept_only_on_success(out_dir) as kept,
+        staged_run_dir(kept, name) as partial,
+    ):
+        handler = _run_log(partial / "run.log")
+        attached = [logging.getLogger(n) for n in loggers]
+        for logger in attached:
+            logger.addHandler(handler)
+        logging.getLogger("phibench").setLevel(logging.INFO)
+        try:
+            yield partial, kept / name
+        finally:
+            for logger in attached:
+                logger.removeHandler(handler)
+            handler.close()
+
+
+def _run_log(path: Path) -> logging.Handler:
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
+    handler.setLevel(logging.INFO)
+    return handler
 
 
 def write_json(path: Path, data: Any) -> None:

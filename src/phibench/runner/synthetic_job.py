@@ -13,7 +13,7 @@ from tqdm import tqdm
 from phibench.data import datasets
 from phibench.errors import InputError
 from phibench.runner import provenance, rundir
-from phibench.runner.dp_analytics_job import JobResult, _attach_log
+from phibench.runner.dp_analytics_job import JobResult
 from phibench.spec import criteria, packaged_spec
 from phibench.tracking import (
     TrackingError,
@@ -59,17 +59,9 @@ def run_job(options: JobOptions) -> JobResult:
     if options.tracking_uri is not None:
         check_tracking_uri(options.tracking_uri)
     name = rundir.run_name(BENCHMARK_ID, options.dataset_id)
-    with (
-        rundir.out_dir_kept_only_on_success(options.out_dir) as out_dir,
-        rundir.staged_run_dir(out_dir, name) as partial,
-    ):
-        handler = _attach_log(partial / "run.log")
-        try:
-            result = _run_in(partial, options, settings, spec, name)
-        finally:
-            logging.getLogger("phibench").removeHandler(handler)
-            handler.close()
-        result.run_dir = out_dir / name
+    with rundir.staged_run(options.out_dir, name) as (partial, final):
+        result = _run_in(partial, options, settings, spec, name)
+        result.run_dir = final
     return result
 
 

@@ -130,17 +130,9 @@ def run_job(options: TextJobOptions) -> JobResult:
         check_tracking_uri(options.tracking_uri)
     seeds = TextSeeds.from_root(options.seed)
     name = rundir.run_name(BENCHMARK_ID, options.corpus)
-    with (
-        rundir.out_dir_kept_only_on_success(options.out_dir) as out_dir,
-        rundir.staged_run_dir(out_dir, name) as partial,
-    ):
-        handler = report.attach_log(partial / "run.log")
-        try:
-            result = _run_in(partial, options, seeds, name)
-        finally:
-            logging.getLogger("phibench").removeHandler(handler)
-            handler.close()
-        result.run_dir = out_dir / name
+    with rundir.staged_run(options.out_dir, name) as (partial, final):
+        result = _run_in(partial, options, seeds, name)
+        result.run_dir = final
     return result
 
 

@@ -7,7 +7,6 @@ surface or identifier reaches these functions' outputs.
 from __future__ import annotations
 
 import csv
-import logging
 import math
 import operator
 import re
@@ -254,18 +253,6 @@ def aggregate_copy(run_dir: Path) -> Iterator[Path]:
             if (run_dir / name).exists():
                 shutil.copy2(run_dir / name, Path(folder) / name)
         yield Path(folder)
-
-
-def attach_log(path: Path) -> logging.Handler:
-    handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    )
-    handler.setLevel(logging.INFO)
-    package_logger = logging.getLogger("phibench")
-    package_logger.addHandler(handler)
-    package_logger.setLevel(logging.INFO)
-    return handler
 
 
 def text_library_versions() -> dict[str, str | None]:
