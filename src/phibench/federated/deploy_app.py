@@ -51,7 +51,7 @@ def job_from_config(config: dict) -> TrainingJob:
 @server_app.main()
 def main(grid: Grid, context: Context) -> None:
     config = dict(context.run_config)
-    outcome = run_job(grid, job_from_config(config), evaluate=None)
+    outcome = run_job(grid, job_from_config(config))
     result = Path(str(config["result-path"]))
     arrays = {key: value.tolist() for key, value in outcome.final_arrays.items()}
     payload = {

@@ -2,10 +2,12 @@
 
 One simulation runtime serves all jobs of a benchmark run (strategies, seeded
 repeats, leave-one-site-out), so Ray starts once. Each job gets a fresh Flower
-strategy and, for DP, a fresh accountant. `evaluate` is the benchmark's
-instrument, not part of the federation: it scores the global model after each
-round on the union of the sites' test splits (a consortium would have each
-site score it locally; the numbers are the same).
+strategy and, for DP, a fresh accountant. The global model of every round is
+kept, checked finite, for `score_rounds`: the benchmark's instrument, not part
+of the federation, which scores it on the union of the sites' test splits (a
+consortium would have each site score it locally; the numbers are the same).
+Scoring happens in the benchmark's own process, after the simulation process
+has ended (phibench.federated.simulation).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class TrainingJob:
 @dataclass
 class JobOutcome:
     job: TrainingJob
+    round_arrays: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     per_round: list[dict[str, Any]] = field(default_factory=list)
     client_evaluation: dict[int, dict[str, float]] = field(default_factory=dict)
     final_arrays: dict[str, Any] = field(default_factory=dict)
@@ -46,7 +49,7 @@ class JobOutcome:
 Evaluate = Callable[[TrainingJob, dict[str, Any]], dict[str, Any]]
 
 
-def run_job(grid: Any, job: TrainingJob, evaluate: Evaluate | None) -> JobOutcome:
+def run_job(grid: Any, job: TrainingJob) -> JobOutcome:
     """Train one global model with Flower's strategy for `job.rounds` rounds."""
     strategy, accountant = build_strategy(job.strategy)
     outcome = JobOutcome(job)
@@ -55,8 +58,7 @@ def run_job(grid: Any, job: TrainingJob, evaluate: Evaluate | None) -> JobOutcom
     def evaluate_fn(server_round: int, arrays: Any) -> None:
         numpy_arrays = apps.as_numpy(arrays)
         check_finite(list(numpy_arrays.values()), server_round=server_round)
-        scores = evaluate(job, numpy_arrays) if evaluate else {}
-        outcome.per_round.append({"round": server_round, **scores})
+        outcome.round_arrays.append((server_round, numpy_arrays))
         return None
 
     result = strategy.start(
@@ -87,17 +89,31 @@ def run_job(grid: Any, job: TrainingJob, evaluate: Evaluate | None) -> JobOutcom
     return outcome
 
 
+def score_rounds(outcome: JobOutcome, evaluate: Evaluate | None) -> JobOutcome:
+    """`outcome.per_round`: each round's global model scored by `evaluate`."""
+    outcome.per_round = [
+        {"round": number, **(evaluate(outcome.job, arrays) if evaluate else {})}
+        for number, arrays in outcome.round_arrays
+    ]
+    return outcome
+
+
 def make_server_app(
-    plan: list[TrainingJob], evaluate: Evaluate | None, sink: list[JobOutcome]
+    plan: list[TrainingJob], sink: list[JobOutcome], failures: list[BaseException]
 ):
-    """A ServerApp that runs every job of `plan` and appends outcomes to `sink`."""
+    """A ServerApp that runs every job of `plan` and appends outcomes to `sink`;
+    the error that stops it goes to `failures` (Flower only logs it)."""
     from flwr.serverapp import ServerApp
 
     app = ServerApp()
 
     @app.main()
     def main(grid, context) -> None:
-        for job in plan:
-            sink.append(run_job(grid, job, evaluate))
+        try:
+            for job in plan:
+                sink.append(run_job(grid, job))
+        except BaseException as error:
+            failures.append(error)
+            raise
 
     return app

@@ -4,30 +4,55 @@ Flower 1.42 marks `flwr.simulation.run_simulation` deprecated in favour of
 `flwr run` with a packaged app. `flwr run` would start a detached local server
 on fixed ports, package the app and run it in subprocesses, which on a shared
 two-core machine made benchmark runs slow and fragile, and it cannot hand the
-benchmark's evaluation back in memory. So the benchmark uses the in-process
-entry point, which starts the same simulation engine (ADR 0011), and filters
-exactly its deprecation notice. The deployment runtime is exercised separately
+results back in memory. So the benchmark uses the in-process entry point, which
+starts the same simulation engine (ADR 0011), and filters exactly its
+deprecation notice. The deployment runtime is exercised separately
 (phibench.federated.deployment).
+
+The simulation runs in a child process of its own session, and phibench keeps
+control of it (ADR 0012):
+- Ray replaces the SIGTERM handler of the process that starts it and can
+  swallow Ctrl-C. The child has its own session, so the terminal's Ctrl-C and a
+  SIGTERM reach phibench only, which then kills the child's whole process group
+  (Ray's processes included) and removes the work folder.
+- The sites' rows (Parquet), Flower's home and Ray's temporary folder all live
+  in one private work folder that phibench removes in every case. If phibench
+  itself is killed outright, the child notices its parent is gone, stops its
+  process group and removes the folder.
+- Ray's usage module looks for a cloud by calling the link-local metadata
+  address unless it finds a cluster config in the home folder. The child's
+  home is a folder of the work folder holding a config that names Ray's
+  "local" provider, so Ray makes no such call.
+- Each round's global model is sent back and scored here, by `evaluate`, after
+  the child has ended.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import multiprocessing
+import os
+import shutil
+import signal
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
-from phibench.federated.env import configure_flower
+from phibench.errors import InputError
 from phibench.federated.server_loop import (
     Evaluate,
     JobOutcome,
     TrainingJob,
-    make_server_app,
+    score_rounds,
 )
 from phibench.federated.site_store import write_site_folders
+from phibench.federated.strategies import AggregationError
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +60,21 @@ logger = logging.getLogger(__name__)
 #: actors, a small object store (Ray's minimum is about 75 MB).
 RAY_NUM_CPUS = 2
 RAY_OBJECT_STORE_BYTES = 100 * 1024**2
+
+#: Longest Ray temporary folder whose socket paths fit in 107 bytes.
+RAY_FOLDER_MAX_BYTES = 43
+
+#: What Ray's usage module reads instead of asking a cloud metadata service.
+RAY_LOCAL_CLUSTER_CONFIG = "provider:\n  type: local\n"
+
+#: Loggers whose records the child sends to phibench's handlers (run.log).
+FORWARDED_LOGGERS = ("flwr", "phibench")
+
+#: Errors the child may report that keep their type in phibench.
+_KNOWN_ERRORS: dict[str, type[Exception]] = {
+    "AggregationError": AggregationError,
+    "InputError": InputError,
+}
 
 
 def simulate(
@@ -44,31 +84,184 @@ def simulate(
     evaluate: Evaluate | None,
 ) -> list[JobOutcome]:
     """Every job of `plan`, one virtual client per site of `cohort`."""
-    configure_flower()
+    work = Path(tempfile.mkdtemp(prefix="phibench-fl-"))  # mode 0o700
+    ray_dir = ray_folder(work)
+    try:
+        folders = write_site_folders(cohort, work / "sites")
+        with quiet_flower():
+            outcomes = _run_child(
+                work, ray_dir, [str(folder) for folder in folders], plan
+            )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(ray_dir, ignore_errors=True)
+    if len(outcomes) != len(plan):
+        raise RuntimeError(
+            f"the simulation finished {len(outcomes)} of {len(plan)} training jobs; "
+            "see run.log for Flower's error"
+        )
+    return [score_rounds(outcome, evaluate) for outcome in outcomes]
+
+
+# ---- phibench's side --------------------------------------------------------
+
+
+def ray_folder(work: Path) -> Path:
+    """Ray's temporary folder: inside `work`, unless that path is too long for
+    the Unix sockets Ray makes in it (107 bytes on Linux, with up to 64 taken
+    by Ray's session and socket names); then a private folder in /tmp, which
+    holds Ray's logs and sockets but no rows."""
+    inside = work / "ray"
+    if len(os.fsencode(inside)) <= RAY_FOLDER_MAX_BYTES:
+        return inside
+    outside = Path(tempfile.mkdtemp(prefix="phibench-ray-", dir="/tmp"))
+    logger.info(
+        "TMPDIR is %d bytes long, too long for Ray's sockets; Ray's folder is %s",
+        len(os.fsencode(work.parent)),
+        outside,
+    )
+    return outside
+
+
+def _run_child(work: Path, ray_dir: Path, folders: list[str], plan: list[TrainingJob]):
+    context = multiprocessing.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_child_main,
+        args=(sender, str(work), str(ray_dir), folders, plan, os.getpid()),
+        name="phibench-flower-simulation",
+    )
+    child.start()
+    sender.close()  # the child holds the only sending end
+    reported = False
+    try:
+        outcomes = _receive(receiver, child)
+        reported = True
+        return outcomes
+    finally:
+        receiver.close()
+        _stop(child, wait=10 if reported else 0)
+
+
+def _receive(receiver, child) -> list[JobOutcome]:
+    while True:
+        if not receiver.poll(0.5):
+            if child.is_alive():
+                continue
+            if not receiver.poll(0):
+                break
+        try:
+            kind, payload = receiver.recv()
+        except EOFError:
+            break
+        if kind == "log":
+            logging.getLogger(payload.name).handle(payload)
+        elif kind == "done":
+            return payload
+        elif kind == "error":
+            name, message = payload
+            raise _KNOWN_ERRORS.get(name, RuntimeError)(message)
+    child.join(5)
+    raise RuntimeError(
+        "Flower's simulation process ended before finishing "
+        f"(exit code {child.exitcode}); see run.log"
+    )
+
+
+def _stop(child, *, wait: float) -> None:
+    """Give a child that has reported `wait` seconds to end, then end its
+    process group: Ray's processes belong to it and must not outlive the run."""
+    child.join(wait)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(child.pid, signal.SIGKILL)
+    child.join(10)
+
+
+# ---- the child's side -------------------------------------------------------
+
+
+class _PipeHandler(logging.Handler):
+    """Sends log records to phibench through the pipe, one writer at a time."""
+
+    def __init__(self, send) -> None:
+        super().__init__(logging.INFO)
+        self._send = send
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            record.msg, record.args = record.getMessage(), None
+            record.exc_info, record.exc_text = None, None
+            self._send(("log", record))
+        except OSError:
+            pass  # phibench has stopped listening: it is ending this process
+        except Exception:
+            self.handleError(record)
+
+
+def _child_main(
+    connection, work: str, ray_dir: str, folders, plan, parent_pid: int
+) -> None:
+    os.setsid()  # Ray's processes join this group; the terminal's signals do not
+    root = Path(work)
+    _watch_parent(parent_pid, [root, Path(ray_dir)])
+    lock = threading.Lock()
+
+    def send(message: Any) -> None:
+        with lock:
+            connection.send(message)
+
+    _forward_logs(send)
+    try:
+        outcomes = _simulate_here(root, ray_dir, tuple(folders), plan, send)
+        send(("done", outcomes))
+    except BaseException as error:  # reported, not re-raised: phibench decides
+        send(("error", (type(error).__name__, str(error))))
+    finally:
+        connection.close()
+
+
+def _forward_logs(send) -> None:
+    handler = _PipeHandler(send)
+    for name in FORWARDED_LOGGERS:
+        named = logging.getLogger(name)
+        named.handlers = [handler]
+        named.setLevel(logging.INFO)
+        named.propagate = False
+
+
+def _private_environment(root: Path) -> None:
+    """Flower's and Ray's switches, and a home folder inside the work folder."""
+    home = root / "home"
+    home.mkdir(mode=0o700)
+    (home / "ray_bootstrap_config.yaml").write_text(RAY_LOCAL_CLUSTER_CONFIG)
+    os.environ["HOME"] = str(home)
+    from phibench.federated.env import configure_flower
+
+    configure_flower(root / "flwr")
+
+
+def _simulate_here(
+    root: Path, ray_dir: str, folders: tuple[str, ...], plan: list[TrainingJob], send
+) -> list[JobOutcome]:
+    _private_environment(root)
     from flwr.simulation import run_simulation
 
     from phibench.federated.apps import make_client_app
+    from phibench.federated.env import one_torch_thread
+    from phibench.federated.server_loop import make_server_app
 
+    one_torch_thread()
+    _forward_logs(send)  # again: importing Flower added its console handler
     sink: list[JobOutcome] = []
-    with (
-        tempfile.TemporaryDirectory(prefix="phibench-fl-sites-") as sites_root,
-        tempfile.TemporaryDirectory(prefix="phibench-ray-") as ray_dir,
-        quiet_flower(),
-    ):
-        folders = write_site_folders(cohort, Path(sites_root))
-        client = make_client_app(tuple(str(folder) for folder in folders))
-        server = make_server_app(plan, evaluate, sink)
-        run_simulation(
-            server_app=server,
-            client_app=client,
-            num_supernodes=len(folders),
-            backend_config=_backend_config(ray_dir),
-        )
-    if len(sink) != len(plan):
-        raise RuntimeError(
-            f"the simulation finished {len(sink)} of {len(plan)} training jobs; "
-            "see run.log for Flower's error"
-        )
+    failures: list[BaseException] = []
+    run_simulation(
+        server_app=make_server_app(plan, sink, failures),
+        client_app=make_client_app(folders),
+        num_supernodes=len(folders),
+        backend_config=_backend_config(ray_dir),
+    )
+    if failures:
+        raise failures[0]
     return sink
 
 
@@ -86,6 +279,51 @@ def _backend_config(ray_dir: str) -> dict:
             "logging_level": logging.ERROR,
         },
     }
+
+
+def _watch_parent(parent_pid: int, folders: list[Path]) -> None:
+    """If phibench dies without stopping this process (SIGKILL, a crash), stop
+    the process group and remove the folders: no rows stay behind."""
+
+    def remove_folders() -> None:
+        for folder in folders:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(0.5)
+        group, me = os.getpgrp(), os.getpid()
+        if _group_members(group) is None:  # no /proc (macOS): the whole group
+            remove_folders()
+            os.killpg(group, signal.SIGKILL)
+        for pid in _group_members(group) - {me}:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 5  # until Ray stops writing its logs
+        while time.monotonic() < deadline and _group_members(group) - {me}:
+            time.sleep(0.1)
+        remove_folders()
+        os._exit(1)
+
+    threading.Thread(target=watch, name="phibench-parent-watch", daemon=True).start()
+
+
+def _group_members(group: int) -> set[int] | None:
+    """Live (not zombie) processes of process group `group`, from /proc."""
+    proc = Path("/proc")
+    if not (proc / "self" / "stat").exists():
+        return None
+    members = set()
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[0] != "Z" and int(fields[2]) == group:
+            members.add(int(entry.name))
+    return members
 
 
 class _DropRunSimulationNotice(logging.Filter):

@@ -110,6 +110,12 @@ class FiniteGuard(_guard_base()):  # type: ignore[misc]
 
     def aggregate_train(self, server_round, replies):
         replies = list(replies)
+        failed = sum(1 for reply in replies if reply.has_error())
+        if failed:
+            raise AggregationError(
+                f"round {server_round}: {failed} of {len(replies)} sites failed to "
+                "train; Flower's error for each is in run.log"
+            )
         weights = _weights(replies, EXAMPLES_KEY)
         if replies and not any(w > 0 for w in weights):
             raise AggregationError(

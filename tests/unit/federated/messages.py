@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-from flwr.app import Array, ArrayRecord, Message, MetricRecord, RecordDict
+from flwr.app import Array, ArrayRecord, Error, Message, MetricRecord, RecordDict
 from flwr.app.metadata import Metadata
 
 _node_ids = itertools.count(1)
@@ -18,7 +18,16 @@ def reply(metrics: dict, arrays: dict[str, np.ndarray] | None = None) -> Message
         content["arrays"] = ArrayRecord(
             {k: Array(np.asarray(v)) for k, v in arrays.items()}
         )
-    metadata = Metadata(
+    return Message(content=content, metadata=_metadata())
+
+
+def failed_reply(reason: str) -> Message:
+    """The reply Flower makes for a site whose ClientApp raised."""
+    return Message(error=Error(code=0, reason=reason), metadata=_metadata())
+
+
+def _metadata() -> Metadata:
+    return Metadata(
         run_id=1,
         message_id="",
         src_node_id=next(_node_ids),
@@ -29,4 +38,3 @@ def reply(metrics: dict, arrays: dict[str, np.ndarray] | None = None) -> Message
         ttl=3600.0,
         message_type="train",
     )
-    return Message(content=content, metadata=metadata)

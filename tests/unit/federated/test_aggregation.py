@@ -13,7 +13,7 @@ from phibench.federated.strategies import (
     build_strategy,
     check_finite,
 )
-from tests.unit.federated.messages import reply
+from tests.unit.federated.messages import failed_reply, reply
 
 
 def test_evaluation_metrics_are_example_weighted_not_averaged():
@@ -57,6 +57,17 @@ def test_round_where_every_site_is_empty_raises_one_clear_error():
     ]
     with pytest.raises(AggregationError, match="all 3 sites reported 0 training"):
         strategy.aggregate_train(4, replies)
+
+
+def test_a_round_with_failed_sites_names_how_many_not_zero_examples():
+    strategy, _ = build_strategy(StrategyConfig("fedavg", n_sites=3))
+    replies = [
+        reply({"num-examples": 40, "unit-weight": 1.0}, {"w": np.array([0.5])}),
+        failed_reply("overflow"),
+        failed_reply("overflow"),
+    ]
+    with pytest.raises(AggregationError, match=r"round 2: 2 of 3 sites failed"):
+        strategy.aggregate_train(2, replies)
 
 
 def test_plain_flower_fedavg_would_fail_on_all_empty_sites():

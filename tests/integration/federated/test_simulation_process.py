@@ -1,0 +1,214 @@
+"""The simulation's child process: no call beyond loopback, errors keep their
+type, and an interrupted or killed run leaves no rows and no Ray process.
+
+Every test gives the processes it starts a TMPDIR of its own, so what a run
+leaves behind is visible and nothing races with other runs on the machine.
+"""
+
+from __future__ import annotations
+
+import ast
+import ipaddress
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from phibench.data.embedded import generate_cohort
+from phibench.federated.model import TrainSettings
+from phibench.federated.server_loop import TrainingJob
+from phibench.federated.sites import split_by_site
+from phibench.federated.strategies import AggregationError, StrategyConfig
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.filterwarnings(
+        "ignore:unclosed file <_io.*name='/dev/null'.*:ResourceWarning"
+    ),
+    pytest.mark.filterwarnings(
+        "ignore:Exception ignored in. <function Popen.__del__:"
+        "pytest.PytestUnraisableExceptionWarning"
+    ),
+]
+
+#: Loaded by every Python process that inherits PYTHONPATH (the simulation
+#: process, Ray's workers and its dashboard process): records each address a
+#: socket connects or sends to and each name it resolves, one file a process.
+AUDIT_HOOK = """
+import os, sys
+_folder = os.environ["PHIBENCH_TEST_NET_LOG"]
+def _record(event, args):
+    if event in ("socket.connect", "socket.sendto", "socket.getaddrinfo"):
+        target = args[0] if event == "socket.getaddrinfo" else args[1]
+        with open(os.path.join(_folder, f"{os.getpid()}.log"), "a") as log:
+            log.write(f"{event}\\t{target!r}\\n")
+    elif event == "socket.bind":
+        with open(os.path.join(_folder, f"{os.getpid()}.log"), "a") as log:
+            log.write(f"socket.bind\\t{args[1]!r}\\n")
+sys.addaudithook(_record)
+"""
+
+
+def two_sites() -> pl.DataFrame:
+    cohort = generate_cohort(n_admissions=600, seed=2)
+    chosen = cohort.filter(pl.col("site").is_in(["site-A", "site-B"]))
+    return split_by_site(chosen, seed=1)
+
+
+def fedavg(rounds: int = 1, learning_rate: float = 0.2) -> TrainingJob:
+    return TrainingJob(
+        key="fedavg#1",
+        strategy=StrategyConfig("fedavg", 2, federated_evaluation=False),
+        kind="logreg",
+        settings=TrainSettings(learning_rate=learning_rate, batch_size=32),
+        rounds=rounds,
+        seed=3,
+    )
+
+
+def is_loopback(target: object) -> bool:
+    host = target[0] if isinstance(target, tuple) else target
+    if not isinstance(host, str) or host.startswith("/"):
+        return True  # a Unix socket path
+    if host == "localhost":
+        return True
+    return ipaddress.ip_address(host.split("%")[0]).is_loopback
+
+
+def test_simulation_calls_no_address_beyond_loopback(tmp_path, short_tmp, monkeypatch):
+    """Ray's usage module would ask the cloud metadata address (169.254.169.254)
+    and resolve metadata.google.internal; the child's home holds a local
+    cluster config so it does neither."""
+    from phibench.federated.simulation import simulate
+
+    hooks, log = tmp_path / "hooks", tmp_path / "net"
+    hooks.mkdir()
+    log.mkdir()
+    (hooks / "sitecustomize.py").write_text(AUDIT_HOOK)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(hooks), *sys.path]))
+    monkeypatch.setenv("PHIBENCH_TEST_NET_LOG", str(log))
+    monkeypatch.setattr(tempfile, "tempdir", str(short_tmp))
+
+    (outcome,) = simulate(two_sites(), [fedavg()], evaluate=None)
+    assert [number for number, _ in outcome.round_arrays] == [0, 1]
+
+    events = [
+        line.split("\t")
+        for path in log.iterdir()
+        for line in path.read_text().splitlines()
+    ]
+    processes = len(list(log.iterdir()))
+    assert processes >= 2, "the audit hook did not reach the simulation's processes"
+    assert any(kind == "socket.bind" for kind, _ in events)
+    outside = [
+        (kind, target)
+        for kind, target in events
+        if kind != "socket.bind" and not is_loopback(ast.literal_eval(target))
+    ]
+    assert outside == []
+    assert not list(short_tmp.iterdir())
+
+
+def test_an_error_in_the_simulation_keeps_its_type():
+    """A learning rate PyTorch cannot hold makes every site's training fail."""
+    from phibench.federated.simulation import simulate
+
+    with pytest.raises(AggregationError, match="round 1: 2 of 2 sites failed"):
+        simulate(two_sites(), [fedavg(rounds=2, learning_rate=1e308)], evaluate=None)
+
+
+def ray_processes(tmp: Path) -> set[int]:
+    """Live processes started with our TMPDIR: phibench, its simulation
+    process and Ray's processes, which all inherit the environment."""
+    marker = f"TMPDIR={tmp}".encode()
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environment = (entry / "environ").read_bytes().split(b"\0")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if marker in environment and state != "Z":
+            found.add(int(entry.name))
+    return found
+
+
+@pytest.fixture
+def short_tmp():
+    """A TMPDIR of this test's own, short enough for Ray's socket paths to
+    stay inside it (pytest's tmp_path is not)."""
+    folder = Path(tempfile.mkdtemp(prefix="pbt-", dir="/tmp"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def start_long_run(tmp_path: Path, tmp: Path) -> subprocess.Popen:
+    env = {**os.environ, "TMPDIR": str(tmp)}
+    command = [
+        str(Path(sys.executable).parent / "phibench"), "run", "federated",
+        "--n-admissions", "2400", "--min-site-size", "50", "--rounds", "200",
+        "--repeats", "1", "--strategy", "fedavg", "--out", str(tmp_path / "runs"),
+        "--tracking-uri", f"sqlite:///{tmp_path / 'mlflow.db'}",
+    ]  # fmt: skip
+    with (tmp_path / "stderr").open("w") as stderr:
+        process = subprocess.Popen(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=stderr
+        )
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        if (
+            list(tmp.glob("phibench-fl-*/ray/session_*"))
+            and len(ray_processes(tmp)) > 3
+        ):
+            time.sleep(3)  # Ray's workers are training
+            return process
+        if process.poll() is not None:
+            break
+        time.sleep(0.5)
+    process.kill()
+    process.wait()
+    pytest.fail(f"the simulation did not start: {(tmp_path / 'stderr').read_text()}")
+
+
+def wait_until_gone(tmp: Path, seconds: float = 20) -> tuple[set[int], list[Path]]:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        left = ray_processes(tmp), list(tmp.glob("phibench-fl-*"))
+        if not any(left):
+            break
+        time.sleep(0.5)
+    return left
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads processes from /proc")
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_run_stops_ray_and_removes_the_sites_rows(
+    tmp_path, short_tmp, signum
+):
+    process = start_long_run(tmp_path, short_tmp)
+    process.send_signal(signum)
+    assert process.wait(timeout=60) == 130
+    stderr = (tmp_path / "stderr").read_text()
+    assert "phibench: interrupted; no result was written" in stderr
+    assert wait_until_gone(short_tmp) == (set(), [])
+    runs = tmp_path / "runs"
+    assert not runs.exists() or not any(runs.iterdir())
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads processes from /proc")
+def test_a_killed_run_leaves_no_rows_and_no_ray_process(tmp_path, short_tmp):
+    """SIGKILL cannot be handled by phibench: the simulation process notices
+    its parent is gone and cleans up itself."""
+    process = start_long_run(tmp_path, short_tmp)
+    process.kill()
+    process.wait(timeout=30)
+    assert wait_until_gone(short_tmp) == (set(), [])
