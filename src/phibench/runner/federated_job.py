@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,11 +80,12 @@ def _validate(options: JobOptions) -> None:
         options.dataset_id, data_dir=options.data_dir, n_admissions=options.n_admissions
     )
     if options.cross_site_dataset is not None:
-        datasets.check_request(
-            options.cross_site_dataset,
-            data_dir=options.cross_site_data_dir,
-            n_admissions=None,
-        )
+        with _cross_site_flags():
+            datasets.check_request(
+                options.cross_site_dataset,
+                data_dir=options.cross_site_data_dir,
+                n_admissions=None,
+            )
     elif options.cross_site_data_dir is not None:
         raise InputError("--cross-site-data-dir needs --cross-site-dataset ID")
     if isinstance(options.seed, bool) or not isinstance(options.seed, int):
@@ -175,18 +179,31 @@ def _load_sites(options: JobOptions):
 def _cross_site_cohort(options: JobOptions, seed: int) -> pl.DataFrame | None:
     if options.cross_site_dataset is None:
         return None
-    loaded = datasets.load(
-        options.cross_site_dataset,
-        data_dir=options.cross_site_data_dir,
-        seed=seed,
-        n_admissions=None,
-    )
+    with _cross_site_flags():
+        loaded = datasets.load(
+            options.cross_site_dataset,
+            data_dir=options.cross_site_data_dir,
+            seed=seed,
+            n_admissions=None,
+        )
     logger.info(
         "cross-site training cohort %s: %d admissions",
         loaded.dataset_id,
         loaded.cohort.height,
     )
     return loaded.cohort
+
+
+@contextlib.contextmanager
+def _cross_site_flags() -> Iterator[None]:
+    """The data layer's errors name --dataset and --data-dir; for the
+    cross-site cohort the user typed --cross-site-dataset/--cross-site-data-dir."""
+    try:
+        yield
+    except InputError as error:
+        text = re.sub(r"(?<![\w-])--data-dir\b", "--cross-site-data-dir", str(error))
+        text = re.sub(r"(?<![\w-])--dataset\b", "--cross-site-dataset", text)
+        raise InputError(f"cross-site cohort: {text}") from None
 
 
 def _cohort_counts(cohort: pl.DataFrame) -> dict[str, int]:

@@ -33,6 +33,16 @@ def _one_error_line(err: str) -> str:
             "--epsilons 1: no DP strategy in --strategy 'fedavg' would use it",
         ),
         (["--skew", "5,abc"], "--skew '5,abc': give N_SITES,SITE_SIZE,ALPHA"),
+        (
+            ["--cross-site-dataset", "mimic-iv-demo"],
+            "cross-site cohort: --cross-site-dataset mimic-iv-demo needs "
+            "--cross-site-data-dir PATH",
+        ),
+        (
+            ["--cross-site-dataset", "embedded", "--cross-site-data-dir", "."],
+            "--cross-site-data-dir is not used with --cross-site-dataset embedded",
+        ),
+        (["--cross-site-data-dir", "."], "--cross-site-data-dir needs --cross-site"),
     ],
 )
 def test_bad_flags_are_one_line_errors_and_write_nothing(
