@@ -230,11 +230,15 @@ def _forward_logs(send) -> None:
 
 
 def _private_environment(root: Path) -> None:
-    """Flower's and Ray's switches, and a home folder inside the work folder."""
+    """Flower's and Ray's switches, and home and cache folders inside the work
+    folder."""
     home = root / "home"
     home.mkdir(mode=0o700)
     (home / "ray_bootstrap_config.yaml").write_text(RAY_LOCAL_CLUSTER_CONFIG)
     os.environ["HOME"] = str(home)
+    # PyTorch's compile cache (an empty folder, made while training) stays in
+    # the work folder instead of $TMPDIR/torchinductor_USER.
+    os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(root / "torchinductor"))
     from phibench.federated.env import configure_flower
 
     configure_flower(root / "flwr")
