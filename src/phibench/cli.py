@@ -16,9 +16,9 @@ import threading
 from pathlib import Path
 from typing import NoReturn
 
-from phibench.errors import InputError
+from phibench.errors import InputError, RunFailure
 
-EXIT_OK, EXIT_CRITERION_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_CRITERION_FAILED, EXIT_BAD_INPUT, EXIT_RUN_FAILED = 0, 1, 2, 3
 
 
 class _Parser(argparse.ArgumentParser):
@@ -48,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as error:
         print(f"phibench: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except RunFailure as error:
+        print(f"phibench: error: {error}; no result was written", file=sys.stderr)
+        return EXIT_RUN_FAILED
     except KeyboardInterrupt:
         print("phibench: interrupted; no result was written", file=sys.stderr)
         return 130

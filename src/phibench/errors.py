@@ -3,6 +3,10 @@
 `InputError` is for anything the user can fix (a flag, a file, a folder, a spec):
 the CLI prints its message and exits with code 2. The message names the parameter
 or file, the value received, what is allowed, and how to fix it.
+
+`RunFailure` is for a run that could not finish for a reason outside its input
+(a process it started was killed, for instance): one line, exit code 3, and
+nothing written.
 """
 
 from __future__ import annotations
@@ -18,3 +22,7 @@ class DataLayoutError(InputError):
 
 class SpecError(InputError):
     """A benchmark specification file does not validate."""
+
+
+class RunFailure(RuntimeError):
+    """The run stopped for a reason outside its input; nothing was written."""

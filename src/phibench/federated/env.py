@@ -3,16 +3,13 @@
 Flower 1.42 reports usage, checks for updates and (under `flwr run`) installs an
 app's dependencies from the package index into a fresh environment, ignoring
 the project's lock. All three are switched off here, before Flower is imported,
-and Flower gets its own home folder so that nothing lands in the user's
-`~/.flwr`. See docs/decisions/0011-federated-flower.md.
+and the processes that run Flower give it a home folder of their own, so that
+nothing lands in the user's `~/.flwr`. See docs/decisions/0011 and 0012.
 """
 
 from __future__ import annotations
 
-import atexit
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 from phibench.errors import InputError
@@ -36,23 +33,21 @@ FLOWER_ENV_DEFAULTS = {
 }
 
 
-def configure_flower(home: Path | None = None) -> Path:
-    """Set Flower's and Ray's offline switches and a private FLWR_HOME.
+def configure_flower(home: Path | None = None) -> Path | None:
+    """Set Flower's and Ray's offline switches and, given `home`, FLWR_HOME.
 
-    Switches the user already set are kept. Returns the FLWR_HOME in use.
+    Switches and a FLWR_HOME the user already set are kept. Importing Flower
+    writes nothing; running it does, so only the processes that run Flower
+    pass a `home` (the simulation's work folder, a deployment's folder).
+    Returns the FLWR_HOME in use, if any.
     """
     for name, value in FLOWER_ENV_DEFAULTS.items():
         os.environ.setdefault(name, value)
-    if "FLWR_HOME" not in os.environ:
-        if home is None:
-            folder = Path(tempfile.mkdtemp(prefix="phibench-flwr-home-"))
-            # ours alone: removed when the process ends
-            atexit.register(shutil.rmtree, folder, ignore_errors=True)
-        else:
-            folder = home
-        folder.mkdir(parents=True, exist_ok=True)
-        os.environ["FLWR_HOME"] = str(folder)
-    return Path(os.environ["FLWR_HOME"])
+    if home is not None and "FLWR_HOME" not in os.environ:
+        home.mkdir(parents=True, exist_ok=True)
+        os.environ["FLWR_HOME"] = str(home)
+    folder = os.environ.get("FLWR_HOME")
+    return Path(folder) if folder else None
 
 
 def require_extra() -> None:

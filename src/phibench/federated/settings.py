@@ -15,6 +15,7 @@ STRATEGIES = ("fedavg", "fedprox", "dp-fedavg", "dp-fedavg-client")
 DP_STRATEGIES = ("dp-fedavg", "dp-fedavg-client")
 MODELS = ("logreg", "mlp")
 MAX_ROUNDS = 1000
+MAX_CLIPPING_NORM = 1e4
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class Settings:
                 f"--strategy {','.join(self.strategies)!r}: unknown strategy "
                 f"{(unknown or [''])[0]!r}; choose from {', '.join(STRATEGIES)}"
             )
+        _once("--strategy", self.strategies, "use --repeats for repeated runs")
+        _once("--epsilons", self.epsilons, "each epsilon is one DP run")
         _integer("--rounds", self.rounds, 1, MAX_ROUNDS)
         if self.model not in MODELS:
             raise InputError(
@@ -55,7 +58,9 @@ class Settings:
         if any(s in DP_STRATEGIES for s in self.strategies) and not self.epsilons:
             raise InputError("--epsilons: DP strategies need at least one epsilon")
         _positive("--delta", self.delta, upper=1.0)
-        _positive("--clipping-norm", self.clipping_norm)
+        # an update's norm after local training is below 10 here; a norm far
+        # above it only scales the noise (and overflows float32 near 1e38)
+        _positive("--clipping-norm", self.clipping_norm, upper=MAX_CLIPPING_NORM)
         _positive("--learning-rate", self.learning_rate)
         if not (math.isfinite(self.proximal_mu) and self.proximal_mu >= 0):
             raise InputError(f"--proximal-mu {self.proximal_mu}: must be >= 0")
@@ -70,6 +75,18 @@ class Settings:
         if not 0.5 <= self.target_auroc <= 1:
             raise InputError(f"--target-auroc {self.target_auroc}: must be in [0.5, 1]")
         return self
+
+
+def _once(flag: str, values: tuple, hint: str) -> None:
+    seen: set = set()
+    for value in values:
+        if value in seen:
+            listed = ",".join(f"{v:g}" if isinstance(v, float) else v for v in values)
+            shown = f"{value:g}" if isinstance(value, float) else value
+            raise InputError(
+                f"{flag} {listed!r}: {shown!r} is given twice; list each once ({hint})"
+            )
+        seen.add(value)
 
 
 def _integer(flag: str, value: object, low: int, high: int) -> None:

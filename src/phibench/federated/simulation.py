@@ -38,13 +38,14 @@ import signal
 import tempfile
 import threading
 import time
+import traceback
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from phibench.errors import InputError
+from phibench.errors import InputError, RunFailure
 from phibench.federated.server_loop import (
     Evaluate,
     JobOutcome,
@@ -87,18 +88,15 @@ def simulate(
     work = Path(tempfile.mkdtemp(prefix="phibench-fl-"))  # mode 0o700
     ray_dir = ray_folder(work)
     try:
-        folders = write_site_folders(cohort, work / "sites")
         with quiet_flower():
-            outcomes = _run_child(
-                work, ray_dir, [str(folder) for folder in folders], plan
-            )
+            outcomes = _run_child(work, ray_dir, cohort, plan)
     finally:
         shutil.rmtree(work, ignore_errors=True)
         shutil.rmtree(ray_dir, ignore_errors=True)
     if len(outcomes) != len(plan):
-        raise RuntimeError(
-            f"the simulation finished {len(outcomes)} of {len(plan)} training jobs; "
-            "see run.log for Flower's error"
+        raise RunFailure(
+            f"Flower's simulation finished {len(outcomes)} of {len(plan)} training "
+            "jobs; Flower's error is printed above"
         )
     return [score_rounds(outcome, evaluate) for outcome in outcomes]
 
@@ -123,24 +121,64 @@ def ray_folder(work: Path) -> Path:
     return outside
 
 
-def _run_child(work: Path, ray_dir: Path, folders: list[str], plan: list[TrainingJob]):
+def _run_child(
+    work: Path, ray_dir: Path, cohort: pl.DataFrame, plan: list[TrainingJob]
+) -> list[JobOutcome]:
     context = multiprocessing.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(
         target=_child_main,
-        args=(sender, str(work), str(ray_dir), folders, plan, os.getpid()),
+        args=(sender, str(work), str(ray_dir), cohort, plan, os.getpid()),
         name="phibench-flower-simulation",
     )
-    child.start()
-    sender.close()  # the child holds the only sending end
     reported = False
     try:
+        with _stop_signals_held():
+            child.start()
+        sender.close()  # the child holds the only sending end
         outcomes = _receive(receiver, child)
         reported = True
         return outcomes
     finally:
+        sender.close()
         receiver.close()
-        _stop(child, wait=10 if reported else 0)
+        if child.pid is not None:
+            _stop(child, wait=10 if reported else 0)
+
+
+#: Held (blocked, not lost) while the child starts; see `_stop_signals_held`.
+_STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
+
+
+@contextlib.contextmanager
+def _stop_signals_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM wait while the child is started, then arrive.
+
+    Started, the child can be stopped; half-started (forked, its data not yet
+    sent), it could not. While it starts, the two signals are recorded by a
+    handler of ours and raised again afterwards, with phibench's own handlers
+    back. They are also blocked in this thread, and the child inherits that
+    mask: it keeps SIGINT blocked (until its setsid() it shares the terminal's
+    process group, and a Ctrl-C is phibench's to handle; Ray blocks SIGINT in
+    its processes too) and unblocks SIGTERM first thing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # handlers can only be set from the main thread
+        return
+    arrived: list[int] = []
+    previous = {
+        signum: signal.signal(signum, lambda signum, frame: arrived.append(signum))
+        for signum in _STOP_SIGNALS
+    }
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for signum in dict.fromkeys(arrived):
+            signal.raise_signal(signum)
 
 
 def _receive(receiver, child) -> list[JobOutcome]:
@@ -160,20 +198,24 @@ def _receive(receiver, child) -> list[JobOutcome]:
             return payload
         elif kind == "error":
             name, message = payload
-            raise _KNOWN_ERRORS.get(name, RuntimeError)(message)
+            if name in _KNOWN_ERRORS:
+                raise _KNOWN_ERRORS[name](message)
+            raise RunFailure(f"Flower's simulation failed: {name}: {message}")
     child.join(5)
-    raise RuntimeError(
-        "Flower's simulation process ended before finishing "
-        f"(exit code {child.exitcode}); see run.log"
-    )
+    code = child.exitcode
+    how = f"killed by signal {-code}" if code and code < 0 else f"exit code {code}"
+    raise RunFailure(f"Flower's simulation process ended before finishing ({how})")
 
 
 def _stop(child, *, wait: float) -> None:
     """Give a child that has reported `wait` seconds to end, then end its
     process group: Ray's processes belong to it and must not outlive the run."""
     child.join(wait)
+    # no group yet (the child is still starting) or none left: nothing to kill
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(child.pid, signal.SIGKILL)
+    if child.is_alive():
+        child.kill()  # before its setsid(): it has started nothing yet
     child.join(10)
 
 
@@ -199,8 +241,9 @@ class _PipeHandler(logging.Handler):
 
 
 def _child_main(
-    connection, work: str, ray_dir: str, folders, plan, parent_pid: int
+    connection, work: str, ray_dir: str, cohort, plan, parent_pid: int
 ) -> None:
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
     os.setsid()  # Ray's processes join this group; the terminal's signals do not
     root = Path(work)
     _watch_parent(parent_pid, [root, Path(ray_dir)])
@@ -212,9 +255,13 @@ def _child_main(
 
     _forward_logs(send)
     try:
-        outcomes = _simulate_here(root, ray_dir, tuple(folders), plan, send)
+        # written here, after the watchdog started: no rows outlive phibench
+        folders = write_site_folders(cohort, root / "sites")
+        outcomes = _simulate_here(root, ray_dir, tuple(map(str, folders)), plan, send)
         send(("done", outcomes))
     except BaseException as error:  # reported, not re-raised: phibench decides
+        if type(error).__name__ not in _KNOWN_ERRORS:
+            traceback.print_exc()  # a fault, not an input: keep its traceback
         send(("error", (type(error).__name__, str(error))))
     finally:
         connection.close()

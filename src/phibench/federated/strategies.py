@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from phibench.errors import InputError
 from phibench.federated.settings import DP_STRATEGIES
 
 logger = logging.getLogger(__name__)
@@ -28,8 +29,9 @@ EXAMPLES_KEY = "num-examples"
 UNIT_WEIGHT_KEY = "unit-weight"
 
 
-class AggregationError(RuntimeError):
-    """A round could not be aggregated into finite parameters."""
+class AggregationError(InputError):
+    """A round could not be aggregated into finite parameters: the settings or
+    the sites' data must change (exit code 2, one line)."""
 
 
 @dataclass(frozen=True)
@@ -110,11 +112,12 @@ class FiniteGuard(_guard_base()):  # type: ignore[misc]
 
     def aggregate_train(self, server_round, replies):
         replies = list(replies)
-        failed = sum(1 for reply in replies if reply.has_error())
+        failed = [reply for reply in replies if reply.has_error()]
         if failed:
             raise AggregationError(
-                f"round {server_round}: {failed} of {len(replies)} sites failed to "
-                "train; Flower's error for each is in run.log"
+                f"round {server_round}: {len(failed)} of {len(replies)} sites failed "
+                f"to train ({_short_reason(failed[0].error.reason)}); check the "
+                "strategy's settings and the sites' data"
             )
         weights = _weights(replies, EXAMPLES_KEY)
         if replies and not any(w > 0 for w in weights):
@@ -154,11 +157,20 @@ def _weights(replies: list[Any], key: str) -> list[float]:
     return weights
 
 
+def _short_reason(reason: str | None, limit: int = 160) -> str:
+    """The library's own message from a site's error, on one line: Flower
+    wraps it as "<class ...>:<'... Message: <the exception's message>'>"."""
+    text = " ".join((reason or "no reason given").split())
+    text = text.rsplit("Message: ", 1)[-1].rstrip("'\">")  # Flower's repr tail
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def check_finite(arrays: list[np.ndarray], *, server_round: int) -> None:
     """AggregationError if any aggregated parameter is NaN or infinite."""
     bad = sum(int((~np.isfinite(a)).sum()) for a in arrays)
     if bad:
         raise AggregationError(
             f"round {server_round}: the aggregate has {bad} non-finite parameter(s); "
-            "lower the learning rate or check the sites' data"
+            "the sites' updates or the DP noise overflowed: lower --clipping-norm "
+            "or --proximal-mu, or check the sites' data"
         )

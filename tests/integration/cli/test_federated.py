@@ -43,6 +43,15 @@ def _one_error_line(err: str) -> str:
             "--cross-site-data-dir is not used with --cross-site-dataset embedded",
         ),
         (["--cross-site-data-dir", "."], "--cross-site-data-dir needs --cross-site"),
+        (
+            ["--strategy", "fedavg,fedprox,fedavg"],
+            "--strategy 'fedavg,fedprox,fedavg': 'fedavg' is given twice",
+        ),
+        (["--epsilons", "1,8,1"], "--epsilons '1,8,1': '1' is given twice"),
+        (
+            ["--clipping-norm", "1e308"],
+            "--clipping-norm 1e+308: must be a finite number above 0 and below 10000",
+        ),
     ],
 )
 def test_bad_flags_are_one_line_errors_and_write_nothing(

@@ -122,26 +122,42 @@ def test_an_error_in_the_simulation_keeps_its_type():
     """A learning rate PyTorch cannot hold makes every site's training fail."""
     from phibench.federated.simulation import simulate
 
-    with pytest.raises(AggregationError, match="round 1: 2 of 2 sites failed"):
+    with pytest.raises(
+        AggregationError,
+        match=r"round 1: 2 of 2 sites failed to train \(value cannot be converted "
+        r"to type float without overflow\); check the strategy's settings",
+    ):
         simulate(two_sites(), [fedavg(rounds=2, learning_rate=1e308)], evaluate=None)
 
 
-def ray_processes(tmp: Path) -> set[int]:
-    """Live processes started with our TMPDIR: phibench, its simulation
-    process and Ray's processes, which all inherit the environment."""
+def run_processes(tmp: Path) -> dict[int, bytes]:
+    """Live processes started with our TMPDIR, with their command lines:
+    phibench, its simulation process and Ray's processes, which all inherit
+    the environment."""
     marker = f"TMPDIR={tmp}".encode()
-    found = set()
+    found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             environment = (entry / "environ").read_bytes().split(b"\0")
             state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            command = (entry / "cmdline").read_bytes()
         except OSError:
             continue
         if marker in environment and state != "Z":
-            found.add(int(entry.name))
+            found[int(entry.name)] = command
     return found
+
+
+def ray_processes(tmp: Path) -> set[int]:
+    return set(run_processes(tmp))
+
+
+def simulation_process(tmp: Path) -> int | None:
+    """The spawned child that runs Flower's simulation, once it exists."""
+    children = [p for p, c in run_processes(tmp).items() if b"spawn_main" in c]
+    return children[0] if children else None
 
 
 @pytest.fixture
@@ -153,7 +169,12 @@ def short_tmp():
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def start_long_run(tmp_path: Path, tmp: Path) -> subprocess.Popen:
+def start_long_run(
+    tmp_path: Path, tmp: Path, *, until: str = "training"
+) -> subprocess.Popen:
+    """`phibench run federated` with a long simulation, returned once Ray's
+    workers train (`until="training"`) or as soon as the simulation process
+    exists, still importing (`until="spawned"`)."""
     env = {**os.environ, "TMPDIR": str(tmp)}
     command = [
         str(Path(sys.executable).parent / "phibench"), "run", "federated",
@@ -167,15 +188,18 @@ def start_long_run(tmp_path: Path, tmp: Path) -> subprocess.Popen:
         )
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
+        if until == "spawned" and simulation_process(tmp):
+            return process
         if (
-            list(tmp.glob("phibench-fl-*/ray/session_*"))
+            until == "training"
+            and list(tmp.glob("phibench-fl-*/ray/session_*"))
             and len(ray_processes(tmp)) > 3
         ):
             time.sleep(3)  # Ray's workers are training
             return process
         if process.poll() is not None:
             break
-        time.sleep(0.5)
+        time.sleep(0.1)
     process.kill()
     process.wait()
     pytest.fail(f"the simulation did not start: {(tmp_path / 'stderr').read_text()}")
@@ -214,3 +238,36 @@ def test_a_killed_run_leaves_no_rows_and_no_ray_process(tmp_path, short_tmp):
     process.kill()
     process.wait(timeout=30)
     assert wait_until_gone(short_tmp) == (set(), [])
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads processes from /proc")
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupt_while_the_simulation_process_starts(tmp_path, short_tmp, signum):
+    """Before the child's setsid() it has no process group of its own: phibench
+    must still stop it, and must not wait for it at exit."""
+    process = start_long_run(tmp_path, short_tmp, until="spawned")
+    process.send_signal(signum)
+    assert process.wait(timeout=60) == 130
+    stderr = (tmp_path / "stderr").read_text()
+    assert stderr.strip().splitlines()[-1] == (
+        "phibench: interrupted; no result was written"
+    )
+    assert "Traceback" not in stderr
+    assert wait_until_gone(short_tmp) == (set(), [])
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads processes from /proc")
+def test_a_simulation_process_killed_from_outside_is_one_line_and_exit_3(
+    tmp_path, short_tmp
+):
+    process = start_long_run(tmp_path, short_tmp)
+    os.kill(simulation_process(short_tmp), signal.SIGKILL)
+    assert process.wait(timeout=60) == 3
+    last = (tmp_path / "stderr").read_text().strip().splitlines()[-1]
+    assert last == (
+        "phibench: error: Flower's simulation process ended before finishing "
+        "(killed by signal 9); no result was written"
+    )
+    assert wait_until_gone(short_tmp) == (set(), [])
+    runs = tmp_path / "runs"
+    assert not runs.exists() or not any(runs.iterdir())

@@ -66,7 +66,9 @@ def test_a_round_with_failed_sites_names_how_many_not_zero_examples():
         failed_reply("overflow"),
         failed_reply("overflow"),
     ]
-    with pytest.raises(AggregationError, match=r"round 2: 2 of 3 sites failed"):
+    with pytest.raises(
+        AggregationError, match=r"round 2: 2 of 3 sites failed to train \(overflow\)"
+    ):
         strategy.aggregate_train(2, replies)
 
 
