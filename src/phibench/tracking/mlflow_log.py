@@ -97,6 +97,11 @@ def check_tracking_uri(tracking_uri: str) -> None:
                 f"--tracking-uri {tracking_uri!r}: folder {path.parent} does not "
                 "exist; create it or choose another path"
             )
+        if path.is_dir():
+            raise InputError(
+                f"--tracking-uri {tracking_uri!r}: {path} is a folder, not a "
+                f"database file; use sqlite:///{path / 'mlflow.db'}"
+            )
     try:
         _check_server_reachable(tracking_uri)
     except TrackingError as error:
@@ -405,9 +410,11 @@ def _record(
         if not (artifacts_dir / "params.json").exists():
             text = json.dumps(full_params, indent=2, default=str)
             client.log_text(run_id, text, "params.json")
-    except Exception:
+    except BaseException as error:
+        # an interrupt (Ctrl-C, SIGTERM) leaves the run KILLED, not RUNNING
+        status = "FAILED" if isinstance(error, Exception) else "KILLED"
         with contextlib.suppress(Exception):
-            client.set_terminated(run_id, "FAILED")
+            client.set_terminated(run_id, status)
         raise
     client.set_terminated(run_id, "FINISHED")
     return run_id

@@ -280,3 +280,31 @@ def test_telemetry_off_when_unset(monkeypatch: pytest.MonkeyPatch) -> None:
 
     assert os.environ["MLFLOW_DISABLE_TELEMETRY"] == "true"
     assert mlflow.telemetry.get_telemetry_client() is None
+
+
+def test_a_sqlite_uri_naming_a_folder_is_refused_before_the_run(tmp_path: Path) -> None:
+    with pytest.raises(
+        InputError, match=r"is a folder, not a database file; use sqlite"
+    ):
+        mlflow_log.check_tracking_uri(f"sqlite:///{tmp_path}")
+
+
+def test_an_interrupt_while_logging_leaves_the_run_killed_not_running(
+    tmp_path: Path, artifacts: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(mlflow.MlflowClient, "log_artifacts", interrupted)
+    uri = default_tracking_uri(workdir=tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        _log(uri, artifacts)
+    (run,) = mlflow.MlflowClient(tracking_uri=uri).search_runs(
+        [
+            mlflow.MlflowClient(tracking_uri=uri)
+            .get_experiment_by_name("unit")
+            .experiment_id
+        ]
+    )
+    assert run.info.status == "KILLED"
+    assert run.info.end_time is not None
