@@ -173,6 +173,13 @@ def _load_sites(options: JobOptions):
         len(grouping.mapping),
         len(grouping.n_source_sites),
     )
+    if len(grouping.n_source_sites) == 1:
+        logger.warning(
+            "dataset %s has one site: federated, local-only and pooled training "
+            "are the same model here, so the run says nothing about federation; "
+            "use a multi-site dataset or --skew",
+            loaded.dataset_id,
+        )
     return loaded, cohort, grouping, seeds
 
 
