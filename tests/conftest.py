@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import signal
 from pathlib import Path
 
 import polars as pl
 import pytest
 
 from phibench.data.cohort import COHORT_SCHEMA, conform
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests of Ctrl-C handling need SIGINT handled. A shell starts a background
+    job (CI runners may too) with SIGINT ignored, and processes the tests start
+    would inherit that; give the session Python's own handler back."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def shared_data_dir() -> Path:
