@@ -320,6 +320,9 @@ def _backend_config(ray_dir: str) -> dict:
     return {
         "client_resources": {"num_cpus": 1, "num_gpus": 0.0},
         "init_args": {
+            # a new local instance, even if RAY_ADDRESS names a cluster: the
+            # sites' rows never go to a Ray cluster phibench did not start
+            "address": "local",
             "num_cpus": RAY_NUM_CPUS,
             "num_gpus": 0,
             "object_store_memory": RAY_OBJECT_STORE_BYTES,

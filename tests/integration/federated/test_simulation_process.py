@@ -96,6 +96,10 @@ def test_simulation_calls_no_address_beyond_loopback(tmp_path, short_tmp, monkey
     log.mkdir()
     (hooks / "sitecustomize.py").write_text(AUDIT_HOOK)
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(hooks), *sys.path]))
+    # Flower hands Ray's processes the simulation process's sys.path (copied
+    # from this one) ahead of PYTHONPATH; a system Python's own sitecustomize
+    # (Debian has one) would otherwise win there
+    monkeypatch.syspath_prepend(str(hooks))
     monkeypatch.setenv("PHIBENCH_TEST_NET_LOG", str(log))
     monkeypatch.setattr(tempfile, "tempdir", str(short_tmp))
     monkeypatch.setenv("TMPDIR", str(short_tmp))
