@@ -85,14 +85,13 @@ def simulate(
     evaluate: Evaluate | None,
 ) -> list[JobOutcome]:
     """Every job of `plan`, one virtual client per site of `cohort`."""
-    work = Path(tempfile.mkdtemp(prefix="phibench-fl-"))  # mode 0o700
-    ray_dir = ray_folder(work)
+    folders: list[Path] = []  # the child makes them and names them first
     try:
         with quiet_flower():
-            outcomes = _run_child(work, ray_dir, cohort, plan)
+            outcomes = _run_child(cohort, plan, folders)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
-        shutil.rmtree(ray_dir, ignore_errors=True)
+        for folder in folders:
+            shutil.rmtree(folder, ignore_errors=True)
     if len(outcomes) != len(plan):
         raise RunFailure(
             f"Flower's simulation finished {len(outcomes)} of {len(plan)} training "
@@ -122,13 +121,13 @@ def ray_folder(work: Path) -> Path:
 
 
 def _run_child(
-    work: Path, ray_dir: Path, cohort: pl.DataFrame, plan: list[TrainingJob]
+    cohort: pl.DataFrame, plan: list[TrainingJob], folders: list[Path]
 ) -> list[JobOutcome]:
     context = multiprocessing.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(
         target=_child_main,
-        args=(sender, str(work), str(ray_dir), cohort, plan, os.getpid()),
+        args=(sender, cohort, plan, os.getpid()),
         name="phibench-flower-simulation",
     )
     reported = False
@@ -136,7 +135,7 @@ def _run_child(
         with _stop_signals_held():
             child.start()
         sender.close()  # the child holds the only sending end
-        outcomes = _receive(receiver, child)
+        outcomes = _receive(receiver, child, folders)
         reported = True
         return outcomes
     finally:
@@ -181,7 +180,7 @@ def _stop_signals_held() -> Iterator[None]:
             signal.raise_signal(signum)
 
 
-def _receive(receiver, child) -> list[JobOutcome]:
+def _receive(receiver, child, folders: list[Path]) -> list[JobOutcome]:
     while True:
         if not receiver.poll(0.5):
             if child.is_alive():
@@ -194,6 +193,8 @@ def _receive(receiver, child) -> list[JobOutcome]:
             break
         if kind == "log":
             logging.getLogger(payload.name).handle(payload)
+        elif kind == "folders":
+            folders.extend(Path(folder) for folder in payload)
         elif kind == "done":
             return payload
         elif kind == "error":
@@ -240,13 +241,11 @@ class _PipeHandler(logging.Handler):
             self.handleError(record)
 
 
-def _child_main(
-    connection, work: str, ray_dir: str, cohort, plan, parent_pid: int
-) -> None:
+def _child_main(connection, cohort, plan, parent_pid: int) -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
     os.setsid()  # Ray's processes join this group; the terminal's signals do not
-    root = Path(work)
-    _watch_parent(parent_pid, [root, Path(ray_dir)])
+    folders: list[Path] = []  # made below, after the watchdog started
+    _watch_parent(parent_pid, folders)
     lock = threading.Lock()
 
     def send(message: Any) -> None:
@@ -255,9 +254,18 @@ def _child_main(
 
     _forward_logs(send)
     try:
-        # written here, after the watchdog started: no rows outlive phibench
-        folders = write_site_folders(cohort, root / "sites")
-        outcomes = _simulate_here(root, ray_dir, tuple(map(str, folders)), plan, send)
+        # Made here, after the watchdog started, and named to phibench before
+        # any row is written: a folder outlives neither process.
+        root = Path(tempfile.mkdtemp(prefix="phibench-fl-"))  # mode 0o700
+        folders.append(root)
+        ray_dir = ray_folder(root)
+        if ray_dir.parent != root:
+            folders.append(ray_dir)
+        send(("folders", [str(folder) for folder in folders]))
+        sites = write_site_folders(cohort, root / "sites")
+        outcomes = _simulate_here(
+            root, str(ray_dir), tuple(map(str, sites)), plan, send
+        )
         send(("done", outcomes))
     except BaseException as error:  # reported, not re-raised: phibench decides
         if type(error).__name__ not in _KNOWN_ERRORS:
@@ -340,7 +348,7 @@ def _watch_parent(parent_pid: int, folders: list[Path]) -> None:
     the process group and remove the folders: no rows stay behind."""
 
     def remove_folders() -> None:
-        for folder in folders:
+        for folder in list(folders):
             shutil.rmtree(folder, ignore_errors=True)
 
     def watch() -> None:
