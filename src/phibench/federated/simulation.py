@@ -156,10 +156,10 @@ def _stop_signals_held() -> Iterator[None]:
     Started, the child can be stopped; half-started (forked, its data not yet
     sent), it could not. While it starts, the two signals are recorded by a
     handler of ours and raised again afterwards, with phibench's own handlers
-    back. They are also blocked in this thread, and the child inherits that
-    mask: it keeps SIGINT blocked (until its setsid() it shares the terminal's
-    process group, and a Ctrl-C is phibench's to handle; Ray blocks SIGINT in
-    its processes too) and unblocks SIGTERM first thing.
+    back. They are also blocked in this thread. A spawned child does not
+    inherit that mask (multiprocessing resets it), so a Ctrl-C sent to the
+    whole terminal process group before the child's setsid() still reaches
+    the child: a known gap, named in ADR 0012's consequences.
     """
     if threading.current_thread() is not threading.main_thread():
         yield  # handlers can only be set from the main thread
