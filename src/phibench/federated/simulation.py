@@ -9,8 +9,8 @@ starts the same simulation engine (ADR 0011), and filters exactly its
 deprecation notice. The deployment runtime is exercised separately
 (phibench.federated.deployment).
 
-The simulation runs in a child process of its own session, and phibench keeps
-control of it (ADR 0012):
+The simulation runs in a child process of its own session (set before any of
+its Python runs), and phibench keeps control of it (ADR 0012):
 - Ray replaces the SIGTERM handler of the process that starts it and can
   swallow Ctrl-C. The child has its own session, so the terminal's Ctrl-C and a
   SIGTERM reach phibench only, which then kills the child's whole process group
@@ -35,11 +35,14 @@ import multiprocessing
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import tempfile
 import threading
 import time
 import traceback
 from collections.abc import Iterator
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -123,29 +126,35 @@ def ray_folder(work: Path) -> Path:
 def _run_child(
     cohort: pl.DataFrame, plan: list[TrainingJob], folders: list[Path]
 ) -> list[JobOutcome]:
-    context = multiprocessing.get_context("spawn")
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(
-        target=_child_main,
-        args=(sender, cohort, plan, os.getpid()),
-        name="phibench-flower-simulation",
-    )
+    ours, theirs = multiprocessing.Pipe(duplex=True)
+    child: subprocess.Popen | None = None
     reported = False
     try:
-        with _stop_signals_held():
-            child.start()
-        sender.close()  # the child holds the only sending end
-        outcomes = _receive(receiver, child, folders)
+        with theirs, _stop_signals_held():
+            child = subprocess.Popen(
+                [sys.executable, "-P", "-c", CHILD_COMMAND,
+                 str(theirs.fileno()), str(os.getpid())],
+                stdin=subprocess.DEVNULL,
+                pass_fds=(theirs.fileno(),),
+                start_new_session=True,  # setsid() before Python even starts
+            )  # fmt: skip
+        # Blocks until the child reads it; fails at once if the child is gone.
+        _hand_over(ours, cohort, plan)
+        outcomes = _receive(ours, child, folders)
         reported = True
         return outcomes
     finally:
-        sender.close()
-        receiver.close()
-        if child.pid is not None:
+        ours.close()
+        if child is not None:
             _stop(child, wait=10 if reported else 0)
 
 
-#: Held (blocked, not lost) while the child starts; see `_stop_signals_held`.
+#: What the simulation process runs. It gets only two numbers on its command
+#: line (its end of the pipe, phibench's process id); the cohort and the plan
+#: come through the pipe once it listens.
+CHILD_COMMAND = "from phibench.federated.simulation import child_main; child_main()"
+
+#: Recorded while the child is started; see `_stop_signals_held`.
 _STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
 
 
@@ -153,13 +162,13 @@ _STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
 def _stop_signals_held() -> Iterator[None]:
     """Ctrl-C and SIGTERM wait while the child is started, then arrive.
 
-    Started, the child can be stopped; half-started (forked, its data not yet
-    sent), it could not. While it starts, the two signals are recorded by a
-    handler of ours and raised again afterwards, with phibench's own handlers
-    back. They are also blocked in this thread. A spawned child does not
-    inherit that mask (multiprocessing resets it), so a Ctrl-C sent to the
-    whole terminal process group before the child's setsid() still reaches
-    the child: a known gap, named in ADR 0012's consequences.
+    `subprocess.Popen` interrupted between its fork and its return would lose
+    the child's process id, and with it the means to stop the child. While it
+    starts, the two signals are recorded by a handler of ours and raised again
+    afterwards, with phibench's own handlers back. The child is never
+    half-started in a way a signal could exploit: it is in its own session
+    before it runs any Python, so a Ctrl-C typed at the terminal does not
+    reach it, and it takes its work from the pipe only once it listens.
     """
     if threading.current_thread() is not threading.main_thread():
         yield  # handlers can only be set from the main thread
@@ -169,27 +178,37 @@ def _stop_signals_held() -> Iterator[None]:
         signum: signal.signal(signum, lambda signum, frame: arrived.append(signum))
         for signum in _STOP_SIGNALS
     }
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         for signum, handler in previous.items():
             signal.signal(signum, handler)
         for signum in dict.fromkeys(arrived):
             signal.raise_signal(signum)
 
 
-def _receive(receiver, child, folders: list[Path]) -> list[JobOutcome]:
+def _hand_over(connection: Connection, cohort: pl.DataFrame, plan) -> None:
+    try:
+        connection.send(("work", cohort, plan))
+    except OSError as error:  # BrokenPipeError, ConnectionResetError
+        raise RunFailure(
+            "Flower's simulation process ended before it took its work "
+            f"({type(error).__name__})"
+        ) from None
+
+
+def _receive(
+    connection: Connection, child: subprocess.Popen, folders: list[Path]
+) -> list[JobOutcome]:
     while True:
-        if not receiver.poll(0.5):
-            if child.is_alive():
+        if not connection.poll(0.5):
+            if _running(child):
                 continue
-            if not receiver.poll(0):
+            if not connection.poll(0):
                 break
         try:
-            kind, payload = receiver.recv()
-        except EOFError:
+            kind, payload = connection.recv()
+        except (EOFError, OSError):
             break
         if kind == "log":
             logging.getLogger(payload.name).handle(payload)
@@ -202,22 +221,37 @@ def _receive(receiver, child, folders: list[Path]) -> list[JobOutcome]:
             if name in _KNOWN_ERRORS:
                 raise _KNOWN_ERRORS[name](message)
             raise RunFailure(f"Flower's simulation failed: {name}: {message}")
-    child.join(5)
-    code = child.exitcode
+    try:
+        code = child.wait(5)
+    except subprocess.TimeoutExpired:
+        code = None
     how = f"killed by signal {-code}" if code and code < 0 else f"exit code {code}"
     raise RunFailure(f"Flower's simulation process ended before finishing ({how})")
 
 
-def _stop(child, *, wait: float) -> None:
+def _running(child: subprocess.Popen) -> bool:
+    """Whether the child still runs, without reaping it: while it is not
+    reaped its process id (its process group's id) cannot be reused."""
+    if child.returncode is not None:
+        return False
+    try:
+        status = os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:
+        return False
+    return status is None
+
+
+def _stop(child: subprocess.Popen, *, wait: float) -> None:
     """Give a child that has reported `wait` seconds to end, then end its
-    process group: Ray's processes belong to it and must not outlive the run."""
-    child.join(wait)
-    # no group yet (the child is still starting) or none left: nothing to kill
+    process group: Ray's processes belong to it and must not outlive the run.
+    The child is reaped only after the group is killed, so the group's id
+    still names it."""
+    deadline = time.monotonic() + wait
+    while _running(child) and time.monotonic() < deadline:
+        time.sleep(0.1)
     with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(child.pid, signal.SIGKILL)
-    if child.is_alive():
-        child.kill()  # before its setsid(): it has started nothing yet
-    child.join(10)
+        os.killpg(child.pid, signal.SIGKILL)  # none left: nothing to kill
+    child.wait()
 
 
 # ---- the child's side -------------------------------------------------------
@@ -241,11 +275,15 @@ class _PipeHandler(logging.Handler):
             self.handleError(record)
 
 
-def _child_main(connection, cohort, plan, parent_pid: int) -> None:
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
-    os.setsid()  # Ray's processes join this group; the terminal's signals do not
+def child_main() -> None:
+    """The simulation process: `python -c CHILD_COMMAND FD PARENT_PID`."""
+    connection = Connection(int(sys.argv[1]))
     folders: list[Path] = []  # made below, after the watchdog started
-    _watch_parent(parent_pid, folders)
+    _watch_parent(int(sys.argv[2]), folders)
+    try:
+        _, cohort, plan = connection.recv()
+    except (EOFError, OSError):
+        return  # phibench stopped before it handed over the work
     lock = threading.Lock()
 
     def send(message: Any) -> None:
@@ -270,7 +308,8 @@ def _child_main(connection, cohort, plan, parent_pid: int) -> None:
     except BaseException as error:  # reported, not re-raised: phibench decides
         if type(error).__name__ not in _KNOWN_ERRORS:
             traceback.print_exc()  # a fault, not an input: keep its traceback
-        send(("error", (type(error).__name__, str(error))))
+        with contextlib.suppress(OSError):
+            send(("error", (type(error).__name__, str(error))))
     finally:
         connection.close()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import ipaddress
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -95,11 +96,10 @@ def test_simulation_calls_no_address_beyond_loopback(tmp_path, short_tmp, monkey
     hooks.mkdir()
     log.mkdir()
     (hooks / "sitecustomize.py").write_text(AUDIT_HOOK)
+    # first on the simulation process's sys.path, which Flower hands to Ray's
+    # processes ahead of PYTHONPATH: a system Python's own sitecustomize
+    # (Debian has one) must not win there
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(hooks), *sys.path]))
-    # Flower hands Ray's processes the simulation process's sys.path (copied
-    # from this one) ahead of PYTHONPATH; a system Python's own sitecustomize
-    # (Debian has one) would otherwise win there
-    monkeypatch.syspath_prepend(str(hooks))
     monkeypatch.setenv("PHIBENCH_TEST_NET_LOG", str(log))
     monkeypatch.setattr(tempfile, "tempdir", str(short_tmp))
     monkeypatch.setenv("TMPDIR", str(short_tmp))
@@ -162,8 +162,12 @@ def ray_processes(tmp: Path) -> set[int]:
 
 
 def simulation_process(tmp: Path) -> int | None:
-    """The spawned child that runs Flower's simulation, once it exists."""
-    children = [p for p, c in run_processes(tmp).items() if b"spawn_main" in c]
+    """The child that runs Flower's simulation, once it exists."""
+    children = [
+        p
+        for p, c in run_processes(tmp).items()
+        if b"phibench.federated.simulation import child_main" in c
+    ]
     return children[0] if children else None
 
 
@@ -193,9 +197,10 @@ def no_process_outlives_the_test() -> Iterator[None]:
 def start_long_run(
     tmp_path: Path, tmp: Path, *, until: str = "training"
 ) -> subprocess.Popen:
-    """`phibench run federated` with a long simulation, returned once Ray's
-    workers train (`until="training"`) or as soon as the simulation process
-    exists, still importing (`until="spawned"`)."""
+    """`phibench run federated` with a long simulation, in a session of its own
+    as if typed at a terminal, returned once Ray's workers train
+    (`until="training"`) or as soon as the simulation process exists, still
+    importing (`until="spawned"`)."""
     env = {**os.environ, "TMPDIR": str(tmp)}
     command = [
         str(Path(sys.executable).parent / "phibench"), "run", "federated",
@@ -205,7 +210,11 @@ def start_long_run(
     ]  # fmt: skip
     with (tmp_path / "stderr").open("w") as stderr:
         process = subprocess.Popen(
-            command, env=env, stdout=subprocess.DEVNULL, stderr=stderr
+            command,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            start_new_session=True,  # its process group is the "terminal's"
         )
     STARTED.append(process)
     deadline = time.monotonic() + 240
@@ -263,18 +272,51 @@ def test_a_killed_run_leaves_no_rows_and_no_ray_process(tmp_path, short_tmp):
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads processes from /proc")
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
-def test_an_interrupt_while_the_simulation_process_starts(tmp_path, short_tmp, signum):
-    """Before the child's setsid() it has no process group of its own: phibench
-    must still stop it, and must not wait for it at exit."""
+@pytest.mark.parametrize(
+    ("signum", "to_group", "delay"),
+    [
+        (signal.SIGINT, False, 0.0),
+        (signal.SIGTERM, False, 0.0),
+        # Ctrl-C at a terminal goes to the whole foreground process group
+        (signal.SIGINT, True, 0.0),
+        (signal.SIGINT, True, 1.0),
+    ],
+)
+def test_an_interrupt_while_the_simulation_process_starts(
+    tmp_path, short_tmp, signum, to_group, delay
+):
+    """The simulation process is still importing and has not taken its work:
+    phibench must stop it and must not wait for it."""
     process = start_long_run(tmp_path, short_tmp, until="spawned")
-    process.send_signal(signum)
+    time.sleep(delay)
+    if to_group:
+        os.killpg(process.pid, signum)
+    else:
+        process.send_signal(signum)
     assert process.wait(timeout=60) == 130
     stderr = (tmp_path / "stderr").read_text()
     assert stderr.strip().splitlines()[-1] == (
         "phibench: interrupted; no result was written"
     )
     assert "Traceback" not in stderr
+    assert wait_until_gone(short_tmp) == (set(), [])
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads processes from /proc")
+def test_a_simulation_process_killed_while_it_starts(tmp_path, short_tmp):
+    """phibench hands the cohort over only once the child listens; a child
+    killed before that ends the run with one line, not a hang."""
+    process = start_long_run(tmp_path, short_tmp, until="spawned")
+    os.kill(simulation_process(short_tmp), signal.SIGKILL)
+    assert process.wait(timeout=60) == 3
+    stderr = (tmp_path / "stderr").read_text()
+    assert "Traceback" not in stderr
+    assert re.fullmatch(
+        r"phibench: error: Flower's simulation process ended before (it took its "
+        r"work \((BrokenPipeError|ConnectionResetError)\)|finishing \(killed by "
+        r"signal 9\)); no result was written",
+        stderr.strip().splitlines()[-1],
+    )
     assert wait_until_gone(short_tmp) == (set(), [])
 
 
