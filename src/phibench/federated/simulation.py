@@ -90,7 +90,7 @@ def simulate(
     """Every job of `plan`, one virtual client per site of `cohort`."""
     folders: list[Path] = []  # the child makes them and names them first
     try:
-        with quiet_flower():
+        with quiet_flower() as errors:
             outcomes = _run_child(cohort, plan, folders)
     finally:
         for folder in folders:
@@ -98,7 +98,7 @@ def simulate(
     if len(outcomes) != len(plan):
         raise RunFailure(
             f"Flower's simulation finished {len(outcomes)} of {len(plan)} training "
-            "jobs; Flower's error is printed above"
+            f"jobs; {errors.summary()}"
         )
     return [score_rounds(outcome, evaluate) for outcome in outcomes]
 
@@ -435,14 +435,38 @@ class _DropRunSimulationNotice(logging.Filter):
         return not ("DEPRECATED FEATURE" in text and "run_simulation" in text)
 
 
+class _FlowerErrors(logging.Handler):
+    """Keeps the last line of Flower's first ERROR record, for a one-line
+    message when Flower ends a simulation without finishing it."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.first: str | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.first is None:
+            lines = [line.strip() for line in record.getMessage().splitlines()]
+            self.first = next((line for line in reversed(lines) if line), "")
+
+    def summary(self) -> str:
+        if self.first is None:
+            return "Flower reported no error"
+        return f"Flower's first error: {self.first[:300]}"
+
+
 @contextlib.contextmanager
-def quiet_flower() -> Iterator[None]:
-    """Flower's console output down to warnings while a run lasts; its INFO
-    records (noise applied, rounds) still reach run.log through `phibench`'s
-    file handler, which is attached to the `flwr` logger by the runner."""
+def quiet_flower() -> Iterator[_FlowerErrors]:
+    """Flower off the console while a run lasts. Its records still reach
+    run.log through phibench's file handler, which the runner attaches to the
+    `flwr` logger. Flower's ERROR records are Ray's tracebacks from the sites
+    (hundreds of lines for one failed round): phibench reports what failed in
+    one line of its own, so they are kept out of the console too, and the
+    first one's last line is kept for that message."""
     flower = logging.getLogger("flwr")
     notice = _DropRunSimulationNotice()
+    errors = _FlowerErrors()
     flower.addFilter(notice)
+    flower.addHandler(errors)
     consoles = [
         h
         for h in flower.handlers
@@ -451,10 +475,11 @@ def quiet_flower() -> Iterator[None]:
     ]
     levels = [h.level for h in consoles]
     for handler in consoles:
-        handler.setLevel(logging.WARNING)
+        handler.setLevel(logging.CRITICAL + 1)
     try:
-        yield
+        yield errors
     finally:
         flower.removeFilter(notice)
+        flower.removeHandler(errors)
         for handler, level in zip(consoles, levels, strict=True):
             handler.setLevel(level)

@@ -125,8 +125,10 @@ def test_simulation_calls_no_address_beyond_loopback(tmp_path, short_tmp, monkey
     assert not [n for n in left if n.startswith(("phibench-fl-", "torchinductor"))]
 
 
-def test_an_error_in_the_simulation_keeps_its_type():
-    """A learning rate PyTorch cannot hold makes every site's training fail."""
+def test_an_error_in_the_simulation_keeps_its_type(capfd):
+    """A learning rate PyTorch cannot hold makes every site's training fail.
+    The failure is phibench's one line: Ray's tracebacks from the sites (Flower
+    logs them as errors, hundreds of lines) stay off the console."""
     from phibench.federated.simulation import simulate
 
     with pytest.raises(
@@ -135,6 +137,9 @@ def test_an_error_in_the_simulation_keeps_its_type():
         r"to type float without overflow\); check the strategy's settings",
     ):
         simulate(two_sites(), [fedavg(rounds=2, learning_rate=1e308)], evaluate=None)
+    printed = capfd.readouterr()
+    assert "Traceback" not in printed.err
+    assert "ERROR" not in printed.err
 
 
 def run_processes(tmp: Path) -> dict[int, bytes]:
