@@ -57,6 +57,7 @@ from phibench.federated.server_loop import (
 )
 from phibench.federated.site_store import write_site_folders
 from phibench.federated.strategies import AggregationError
+from phibench.interrupts import interrupts_held
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +131,9 @@ def _run_child(
     child: subprocess.Popen | None = None
     reported = False
     try:
-        with theirs, _stop_signals_held():
+        # Held: a Popen cut between its fork and its return would lose the
+        # child's process id, and with it the means to stop the child.
+        with theirs, interrupts_held():
             child = subprocess.Popen(
                 [sys.executable, "-P", "-c", CHILD_COMMAND,
                  str(theirs.fileno()), str(os.getpid())],
@@ -153,38 +156,6 @@ def _run_child(
 #: line (its end of the pipe, phibench's process id); the cohort and the plan
 #: come through the pipe once it listens.
 CHILD_COMMAND = "from phibench.federated.simulation import child_main; child_main()"
-
-#: Recorded while the child is started; see `_stop_signals_held`.
-_STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
-
-
-@contextlib.contextmanager
-def _stop_signals_held() -> Iterator[None]:
-    """Ctrl-C and SIGTERM wait while the child is started, then arrive.
-
-    `subprocess.Popen` interrupted between its fork and its return would lose
-    the child's process id, and with it the means to stop the child. While it
-    starts, the two signals are recorded by a handler of ours and raised again
-    afterwards, with phibench's own handlers back. The child is never
-    half-started in a way a signal could exploit: it is in its own session
-    before it runs any Python, so a Ctrl-C typed at the terminal does not
-    reach it, and it takes its work from the pipe only once it listens.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield  # handlers can only be set from the main thread
-        return
-    arrived: list[int] = []
-    previous = {
-        signum: signal.signal(signum, lambda signum, frame: arrived.append(signum))
-        for signum in _STOP_SIGNALS
-    }
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-        for signum in dict.fromkeys(arrived):
-            signal.raise_signal(signum)
 
 
 def _hand_over(connection: Connection, cohort: pl.DataFrame, plan) -> None:

@@ -16,6 +16,7 @@ import os
 import re
 import ssl
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from phibench.errors import InputError
+from phibench.interrupts import interrupts_held
 from phibench.tracking.guard import DataUseTerms, check_artifacts
 
 logger = logging.getLogger(__name__)
@@ -91,23 +93,81 @@ def check_tracking_uri(tracking_uri: str) -> None:
             f"supported; use sqlite:///PATH/mlflow.db or http(s)://HOST:PORT"
         )
     if scheme == "sqlite":
-        path = Path(tracking_uri.removeprefix("sqlite:///"))
-        if not path.parent.is_dir():
-            raise InputError(
-                f"--tracking-uri {tracking_uri!r}: folder {path.parent} does not "
-                "exist; create it or choose another path"
-            )
-        if path.is_dir():
-            raise InputError(
-                f"--tracking-uri {tracking_uri!r}: {path} is a folder, not a "
-                f"database file; use sqlite:///{path / 'mlflow.db'}"
-            )
+        _check_sqlite_store(tracking_uri)
     try:
         _check_server_reachable(tracking_uri)
     except TrackingError as error:
         raise InputError(
             f"--tracking-uri: {error}; start the server or fix the URI"
         ) from None
+
+
+#: The first bytes of every SQLite database file.
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _sqlite_path(tracking_uri: str) -> Path | None:
+    """The database file of a `sqlite[+driver]:` URI; None for an in-memory
+    store. `sqlite:///x.db` is relative, `sqlite:////abs/x.db` absolute."""
+    path = urllib.parse.urlsplit(tracking_uri).path
+    db_path = path[1:] if path.startswith("/") else path
+    return None if db_path in {"", ":memory:"} else Path(db_path)
+
+
+def _check_sqlite_store(tracking_uri: str) -> None:
+    """A SQLite store phibench can write to, or one it can make."""
+    path = _sqlite_path(tracking_uri)
+    if path is None:
+        raise InputError(
+            f"--tracking-uri {tracking_uri!r} is an in-memory SQLite store, lost "
+            "at exit; give a database file, e.g. sqlite:///runs/mlflow.db"
+        )
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(tracking_uri).query)
+    if "ro" in query.get("mode", []) or "1" in query.get("immutable", []):
+        raise InputError(
+            f"--tracking-uri {tracking_uri!r} opens the store read-only, and "
+            "phibench must record the run; drop the query from the URI"
+        )
+    if not path.parent.is_dir():
+        raise InputError(
+            f"--tracking-uri {tracking_uri!r}: folder {path.parent} does not "
+            "exist; create it or choose another path"
+        )
+    if path.is_dir():
+        raise InputError(
+            f"--tracking-uri {tracking_uri!r}: {path} is a folder, not a "
+            f"database file; use sqlite:///{path / 'mlflow.db'}"
+        )
+    if not path.exists():
+        if not os.access(path.parent, os.W_OK | os.X_OK):
+            raise InputError(
+                f"--tracking-uri {tracking_uri!r}: folder {path.parent} is not "
+                "writable; choose a folder you can write to"
+            )
+        return
+    if not path.is_file():
+        raise InputError(
+            f"--tracking-uri {tracking_uri!r}: {path} is not a regular file; "
+            "name a database file, e.g. sqlite:///runs/mlflow.db"
+        )
+    try:
+        with path.open("rb") as store:
+            header = store.read(len(_SQLITE_HEADER))
+    except OSError as error:
+        raise InputError(
+            f"--tracking-uri {tracking_uri!r}: {path} cannot be read "
+            f"({error.strerror}); fix its permissions or choose another file"
+        ) from None
+    if header not in (_SQLITE_HEADER, b""):  # an empty file is an empty store
+        raise InputError(
+            f"--tracking-uri {tracking_uri!r}: {path} exists and is not a SQLite "
+            "database; name a new file or an MLflow store"
+        )
+    if not os.access(path, os.W_OK):
+        raise InputError(
+            f"--tracking-uri {tracking_uri!r}: {path} is not writable; fix its "
+            "permissions or choose another file"
+        )
 
 
 def default_tracking_uri(*, workdir: Path) -> str:
@@ -251,17 +311,50 @@ def _quiet_mlflow_loggers() -> Iterator[None]:
 
 def _sqlite_artifact_location(tracking_uri: str) -> str | None:
     """Return `<folder of the database>/artifacts` for a SQLite URI, else None."""
-    if not tracking_uri.startswith("sqlite:"):
+    if not tracking_uri.startswith("sqlite"):
         return None
-    path = urllib.parse.urlsplit(tracking_uri).path
-    # `sqlite:///x.db` is relative, `sqlite:////abs/x.db` absolute.
-    db_path = path[1:] if path.startswith("/") else path
-    if db_path in {"", ":memory:"}:
+    db_path = _sqlite_path(tracking_uri)
+    if db_path is None:
         raise InputError(
             f"tracking_uri={tracking_uri!r} is an in-memory SQLite store; "
             "give a database file, e.g. sqlite:///runs/mlflow.db"
         )
-    return (Path(db_path).resolve().parent / "artifacts").as_uri()
+    return (db_path.resolve().parent / "artifacts").as_uri()
+
+
+def _make_sqlite_store(tracking_uri: str, artifact_location: str) -> None:
+    """Make a SQLite store that does not exist yet, whole or not at all.
+
+    MLflow builds a new store's schema in some forty migrations, not in one
+    transaction: an interrupt among them leaves a store that no later run can
+    use. So the store is built under a hidden name in the same folder and
+    linked to its real name only when complete. Another process that made the
+    store first wins, and this copy is dropped.
+    """
+    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+
+    target = _sqlite_path(tracking_uri)
+    if target is None or (target.exists() and target.stat().st_size > 0):
+        return
+    empty = target.exists()  # made by the user (`touch`): replaced, not kept
+    scheme = urllib.parse.urlsplit(tracking_uri).scheme
+    handle, name = tempfile.mkstemp(prefix=f".{target.name}.new-", dir=target.parent)
+    os.close(handle)
+    building = Path(name)
+    building_uri = f"{scheme}:///{building.resolve()}"
+    try:
+        store = SqlAlchemyStore(building_uri, artifact_location)
+        store.engine.dispose()
+        # MLflow keeps one engine per URI; this URI is never used again
+        with contextlib.suppress(AttributeError):
+            SqlAlchemyStore._engine_map.pop(building_uri, None)
+        if empty:
+            os.replace(building, target)
+        else:
+            with contextlib.suppress(FileExistsError):
+                os.link(building, target)
+    finally:
+        building.unlink(missing_ok=True)
 
 
 def _check_server_reachable(tracking_uri: str, timeout_s: float = 5.0) -> None:
@@ -391,15 +484,22 @@ def _record(
     import mlflow
     from mlflow.entities import Metric, Param, RunTag
 
+    name, location = experiment
+    if location is not None:
+        _make_sqlite_store(tracking_uri, location)
     client = mlflow.MlflowClient(tracking_uri=tracking_uri)
-    experiment_id = _experiment_id(client, tracking_uri, *experiment)
+    experiment_id = _experiment_id(client, tracking_uri, name, location)
     terms, row_level = guard
     if terms is not None:
         destination = client.get_experiment(experiment_id).artifact_location
         check_artifacts(terms, artifact_uri=destination, row_level=row_level)
-    run_id = client.create_run(experiment_id, run_name=run_name).info.run_id
-    now_ms = int(time.time() * 1000)
+    run_id: str | None = None
     try:
+        # a Ctrl-C inside create_run would leave a run RUNNING that phibench
+        # never learnt the id of; held, it arrives just after, with the id
+        with interrupts_held():
+            run_id = client.create_run(experiment_id, run_name=run_name).info.run_id
+        now_ms = int(time.time() * 1000)
         client.log_batch(
             run_id,
             metrics=[Metric(k, v, now_ms, 0) for k, v in content.metrics.items()],
@@ -410,11 +510,12 @@ def _record(
         if not (artifacts_dir / "params.json").exists():
             text = json.dumps(full_params, indent=2, default=str)
             client.log_text(run_id, text, "params.json")
+        client.set_terminated(run_id, "FINISHED")
     except BaseException as error:
         # an interrupt (Ctrl-C, SIGTERM) leaves the run KILLED, not RUNNING
         status = "FAILED" if isinstance(error, Exception) else "KILLED"
-        with contextlib.suppress(Exception):
-            client.set_terminated(run_id, status)
+        if run_id is not None:
+            with contextlib.suppress(Exception):
+                client.set_terminated(run_id, status)
         raise
-    client.set_terminated(run_id, "FINISHED")
     return run_id

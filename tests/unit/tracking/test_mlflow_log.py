@@ -308,3 +308,122 @@ def test_an_interrupt_while_logging_leaves_the_run_killed_not_running(
     )
     assert run.info.status == "KILLED"
     assert run.info.end_time is not None
+
+
+def test_an_interrupt_while_the_store_is_made_leaves_no_half_made_store(
+    tmp_path: Path, artifacts: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MLflow makes the first tables, then runs its migrations one by one; a
+    Ctrl-C among them used to leave a store no later run could use."""
+    import mlflow.store.db.utils as db_utils
+
+    def interrupted(engine: object) -> None:
+        raise KeyboardInterrupt
+
+    store = tmp_path / "runs"
+    store.mkdir()
+    uri = f"sqlite:///{store / 'mlflow.db'}"
+    with monkeypatch.context() as patch:
+        patch.setattr(db_utils, "_upgrade_db", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            _log(uri, artifacts)
+    assert list(store.iterdir()) == []  # no store, and no hidden copy
+
+    run_id = _log(uri, artifacts)
+    assert mlflow.MlflowClient(tracking_uri=uri).get_run(run_id).info.status == (
+        "FINISHED"
+    )
+    assert sorted(p.name for p in store.iterdir()) == ["artifacts", "mlflow.db"]
+
+
+def test_a_store_another_run_made_first_is_kept(
+    tmp_path: Path, artifacts: Path
+) -> None:
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    first = _log(uri, artifacts)
+    mlflow_log._make_sqlite_store(uri, (tmp_path / "artifacts").as_uri())
+    second = _log(uri, artifacts, run_name="run-2")
+    client = mlflow.MlflowClient(tracking_uri=uri)
+    experiment = client.get_experiment_by_name("unit").experiment_id
+    assert {run.info.run_id for run in client.search_runs([experiment])} == {
+        first,
+        second,
+    }
+    assert not list(tmp_path.glob(".mlflow.db.new-*"))
+
+
+def test_an_interrupt_inside_create_run_leaves_the_run_killed(
+    tmp_path: Path, artifacts: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run exists in the store before create_run returns its id."""
+    import signal
+
+    create_run = mlflow.MlflowClient.create_run
+
+    def created_then_interrupted(self, *args: object, **kwargs: object):
+        run = create_run(self, *args, **kwargs)
+        signal.raise_signal(signal.SIGINT)
+        return run
+
+    monkeypatch.setattr(mlflow.MlflowClient, "create_run", created_then_interrupted)
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    with pytest.raises(KeyboardInterrupt):
+        _log(uri, artifacts)
+    client = mlflow.MlflowClient(tracking_uri=uri)
+    (run,) = client.search_runs([client.get_experiment_by_name("unit").experiment_id])
+    assert run.info.status == "KILLED"
+
+
+@pytest.mark.parametrize(
+    ("make", "suffix", "message"),
+    [
+        (None, "?mode=ro", "opens the store read-only"),
+        (None, "?immutable=1", "opens the store read-only"),
+        ("text", "", "exists and is not a SQLite database"),
+    ],
+)
+def test_a_sqlite_store_phibench_cannot_write_is_refused_before_the_run(
+    tmp_path: Path, make: str | None, suffix: str, message: str
+) -> None:
+    target = tmp_path / "mlflow.db"
+    if make == "text":
+        target.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    with pytest.raises(InputError, match=message):
+        mlflow_log.check_tracking_uri(f"sqlite:///{target}{suffix}")
+    if make == "text":
+        assert target.read_text().startswith("root:x")  # left as it was
+
+
+def test_a_device_is_not_a_store() -> None:
+    with pytest.raises(InputError, match="/dev/null is not a regular file"):
+        mlflow_log.check_tracking_uri("sqlite:////dev/null")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write to any folder")
+def test_a_folder_phibench_cannot_write_to_is_refused(tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    with pytest.raises(InputError, match="is not writable"):
+        mlflow_log.check_tracking_uri(f"sqlite:///{locked / 'mlflow.db'}")
+
+
+def test_a_sqlite_uri_with_a_driver_is_accepted(
+    tmp_path: Path, artifacts: Path
+) -> None:
+    uri = f"sqlite+pysqlite:///{tmp_path / 'mlflow.db'}"
+    mlflow_log.check_tracking_uri(uri)
+    run_id = _log(uri, artifacts)
+    assert mlflow.MlflowClient(tracking_uri=uri).get_run(run_id).info.status == (
+        "FINISHED"
+    )
+
+
+def test_an_empty_file_is_an_empty_store(tmp_path: Path, artifacts: Path) -> None:
+    target = tmp_path / "mlflow.db"
+    target.touch()
+    uri = f"sqlite:///{target}"
+    mlflow_log.check_tracking_uri(uri)
+    run_id = _log(uri, artifacts)
+    assert mlflow.MlflowClient(tracking_uri=uri).get_run(run_id).info.status == (
+        "FINISHED"
+    )

@@ -1,0 +1,53 @@
+"""Holding Ctrl-C and SIGTERM over a short step that must not be cut.
+
+A few steps are short but must not be cut in the middle: starting the
+simulation process (cut, phibench would lose the process id it needs to stop
+it) and creating an MLflow run (cut, the run would stay RUNNING under an id
+phibench never learnt). While such a step runs, the two signals are recorded
+and raised again once it is over. The same signal a second time is raised at
+once: a user who presses Ctrl-C twice does not wait.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
+
+#: The signals phibench treats as "stop": Ctrl-C and a polite kill.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def interrupts_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM arrive after the block, with phibench's own handlers
+    back; a repeated one arrives at once. Outside the main thread (where no
+    handler can be set) the block runs unprotected."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    arrived: list[int] = []
+    previous: dict[int, object] = {}
+
+    def restore() -> None:
+        for signum, handler in previous.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+        previous.clear()
+
+    def hold(signum: int, frame: object) -> None:
+        arrived.append(signum)
+        if arrived.count(signum) == 2:  # asked twice: stop waiting
+            restore()
+            signal.raise_signal(signum)
+
+    for signum in STOP_SIGNALS:
+        previous[signum] = signal.signal(signum, hold)
+    try:
+        yield
+    finally:
+        forced = not previous
+        restore()
+        if not forced:
+            for signum in dict.fromkeys(arrived):
+                signal.raise_signal(signum)

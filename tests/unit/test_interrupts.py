@@ -1,0 +1,66 @@
+"""Ctrl-C and SIGTERM held over a step that must not be cut."""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+import pytest
+
+from phibench.interrupts import interrupts_held
+
+
+def test_a_ctrl_c_during_the_step_arrives_after_it():
+    done = []
+    with pytest.raises(KeyboardInterrupt), interrupts_held():
+        signal.raise_signal(signal.SIGINT)
+        done.append("the step ran to its end")
+    assert done == ["the step ran to its end"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_second_ctrl_c_arrives_at_once():
+    done = []
+    with pytest.raises(KeyboardInterrupt), interrupts_held():
+        signal.raise_signal(signal.SIGINT)
+        signal.raise_signal(signal.SIGINT)
+        done.append("not reached")
+    assert done == []
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_sigterm_reaches_phibench_s_own_handler_after_the_step():
+    class Terminated(Exception):
+        pass
+
+    def terminate(signum, frame):
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        with pytest.raises(Terminated), interrupts_held():
+            signal.raise_signal(signal.SIGTERM)
+            assert signal.getsignal(signal.SIGTERM) is not terminate
+        assert signal.getsignal(signal.SIGTERM) is terminate
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def test_a_quiet_step_changes_nothing():
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    with interrupts_held():
+        pass
+    assert {s: signal.getsignal(s) for s in before} == before
+
+
+def test_outside_the_main_thread_the_step_just_runs():
+    ran = []
+
+    def step():
+        with interrupts_held():
+            ran.append(True)
+
+    thread = threading.Thread(target=step)
+    thread.start()
+    thread.join()
+    assert ran == [True]
