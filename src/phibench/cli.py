@@ -1,7 +1,10 @@
 """The `phibench` command line: a thin layer over the library.
 
 Exit codes: 0 ran and every pass/fail criterion passed (or did not apply);
-1 a criterion failed; 2 bad input (a one-line message on stderr).
+1 a criterion failed; 2 bad input (a one-line message on stderr); 3 the run
+failed for a reason outside the input, e.g. a worker process killed from
+outside (one line, nothing written); 130 interrupted by Ctrl-C or SIGTERM
+(nothing written).
 """
 
 from __future__ import annotations

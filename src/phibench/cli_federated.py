@@ -82,7 +82,7 @@ def _settings(args: argparse.Namespace):
     if args.strategy is not None:
         changes["strategies"] = tuple(s.strip() for s in args.strategy.split(","))
     if args.epsilons is not None:
-        changes["epsilons"] = parse_epsilons(args.epsilons)
+        changes["epsilons"] = _distinct(args.epsilons, parse_epsilons(args.epsilons))
         chosen = args.strategy or ",".join(Settings().strategies)
         if not any(s.strip() in DP_STRATEGIES for s in chosen.split(",")):
             raise InputError(
@@ -98,7 +98,7 @@ def _settings(args: argparse.Namespace):
     return settings.validate()
 
 
-def _skew(text: str | None):
+def _skew(text: str | None, min_site_size: int):
     from phibench.runner.federated_job import LabelSkew
 
     if text is None:
@@ -110,6 +110,14 @@ def _skew(text: str | None):
         raise InputError(
             f"--skew {text!r}: give N_SITES,SITE_SIZE,ALPHA, e.g. 5,300,0.5"
         ) from None
+    if site_size < min_site_size:
+        # the sites would be merged until they reach the minimum: fewer sites
+        # than asked for, or one
+        raise InputError(
+            f"--skew {text!r}: sites of {site_size} stays are below "
+            f"--min-site-size {min_site_size} and would be merged; give a "
+            f"SITE_SIZE of at least {min_site_size} or --min-site-size {site_size}"
+        )
     return LabelSkew(n_sites, site_size, alpha)
 
 
@@ -117,6 +125,7 @@ def _run(args: argparse.Namespace) -> int:
     from phibench.cli import finish_run
     from phibench.runner.federated_job import JobOptions, run_job
 
+    settings = _settings(args)
     options = JobOptions(
         dataset_id=args.dataset,
         data_dir=args.data_dir,
@@ -124,10 +133,10 @@ def _run(args: argparse.Namespace) -> int:
         n_admissions=args.n_admissions,
         out_dir=args.out,
         tracking_uri=args.tracking_uri,
-        settings=_settings(args),
+        settings=settings,
         cross_site_dataset=args.cross_site_dataset,
         cross_site_data_dir=args.cross_site_data_dir,
-        label_skew=_skew(args.skew),
+        label_skew=_skew(args.skew, settings.min_site_size),
     )
     result = run_job(options)
     _print(result, args.format)
@@ -143,3 +152,22 @@ def _print(result, fmt: str) -> None:
         return
     print(results_table(result.metrics))
     print_footer(result)
+
+
+def _distinct(text: str, epsilons: tuple[float, ...]) -> tuple[float, ...]:
+    """Refuse one epsilon written twice (`8,08`), quoting what the user typed."""
+    parts = [part.strip() for part in text.split(",")]
+    first: dict[float, str] = {}
+    for part, value in zip(parts, epsilons, strict=True):
+        if value in first:
+            same = (
+                "given twice"
+                if part == first[value]
+                else f"the same as {first[value]!r}"
+            )
+            raise InputError(
+                f"--epsilons {text!r}: {part!r} is {same}; list each epsilon once "
+                "(each epsilon is one DP run; use --repeats for repeated runs)"
+            )
+        first[value] = part
+    return epsilons

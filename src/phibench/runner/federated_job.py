@@ -175,10 +175,12 @@ def _load_sites(options: JobOptions):
     )
     if len(grouping.n_source_sites) == 1:
         logger.warning(
-            "dataset %s has one site: federated, local-only and pooled training "
-            "are the same model here, so the run says nothing about federation; "
-            "use a multi-site dataset or --skew",
-            loaded.dataset_id,
+            "%s has one site: federated, local-only and pooled training are the "
+            "same model here, so the run says nothing about federation; %s",
+            "--skew" if options.label_skew else f"dataset {loaded.dataset_id}",
+            "give --skew two sites or more"
+            if options.label_skew
+            else "use a multi-site dataset or --skew",
         )
     return loaded, cohort, grouping, seeds
 

@@ -34,6 +34,12 @@ def _one_error_line(err: str) -> str:
         ),
         (["--skew", "5,abc"], "--skew '5,abc': give N_SITES,SITE_SIZE,ALPHA"),
         (
+            ["--skew", "4,100,0.5"],
+            "--skew '4,100,0.5': sites of 100 stays are below --min-site-size 200 "
+            "and would be merged; give a SITE_SIZE of at least 200 or "
+            "--min-site-size 100",
+        ),
+        (
             ["--cross-site-dataset", "mimic-iv-demo"],
             "cross-site cohort: --cross-site-dataset mimic-iv-demo needs "
             "--cross-site-data-dir PATH",
@@ -48,6 +54,7 @@ def _one_error_line(err: str) -> str:
             "--strategy 'fedavg,fedprox,fedavg': 'fedavg' is given twice",
         ),
         (["--epsilons", "1,8,1"], "--epsilons '1,8,1': '1' is given twice"),
+        (["--epsilons", "8,08"], "--epsilons '8,08': '08' is the same as '8'"),
         (
             ["--clipping-norm", "1e308"],
             "--clipping-norm 1e+308: must be a finite number above 0 and below 10000",
