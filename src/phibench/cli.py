@@ -41,6 +41,17 @@ def _terminate(signum, frame) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    finally:
+        if argv is None and threading.current_thread() is threading.main_thread():
+            # The command is over: its results are written, or it said why
+            # not. A Ctrl-C while Python shuts down (PyTorch's exit handlers
+            # take a moment) would only print a traceback from them.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _main(argv: list[str] | None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     _console_logging()

@@ -29,3 +29,24 @@ def test_stopped_run_leaves_no_run_folder(tmp_path, signum):
     assert process.returncode == 130
     assert "interrupted; no result was written" in err
     assert not out.exists()  # made by this run, so removed with the partial folder
+
+
+def test_a_finished_command_ignores_ctrl_c_while_python_shuts_down(monkeypatch):
+    """After the command's last line, a Ctrl-C could only interrupt exit
+    handlers (PyTorch's) and print their traceback."""
+    from phibench import cli
+
+    monkeypatch.setattr(sys, "argv", ["phibench", "benchmarks", "list"])
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        assert cli.main() == 0
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_main_called_by_a_program_keeps_its_ctrl_c():
+    from phibench import cli
+
+    assert cli.main(["benchmarks", "list"]) == 0
+    assert signal.getsignal(signal.SIGINT) is not signal.SIG_IGN
