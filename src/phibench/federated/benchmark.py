@@ -304,6 +304,6 @@ def _cross_site(source, test, settings, train, seeds) -> dict[str, Any] | None:
     return {
         "n_train": int(y.size),
         "n_train_deaths": int(y.sum()),
-        "auroc": ev.mean_interval([v["auroc"] for v in values]),
-        "auprc": ev.mean_interval([v["auprc"] for v in values]),
+        "auroc": ev.mean_interval([v["auroc"] for v in values], bounds=ev.SCORE_RANGE),
+        "auprc": ev.mean_interval([v["auprc"] for v in values], bounds=ev.SCORE_RANGE),
     }

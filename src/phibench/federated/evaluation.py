@@ -82,10 +82,23 @@ def subgroup_scores(
     return {name: scores(y[mask], p[mask]) for name, mask in groups.items()}
 
 
-def mean_interval(values: Sequence[float | None], *, level: float = 0.95) -> dict:
+#: Where AUROC and AUPRC live, and where a difference of two of them does.
+SCORE_RANGE = (0.0, 1.0)
+GAP_RANGE = (-1.0, 1.0)
+
+
+def mean_interval(
+    values: Sequence[float | None],
+    *,
+    level: float = 0.95,
+    bounds: tuple[float, float] = (-math.inf, math.inf),
+) -> dict:
     """Mean over repeats with a Student-t interval (None bounds with one value).
 
-    Undefined values (None) are left out and counted.
+    The interval is cut to `bounds`, the metric's range: with three repeats a
+    t-interval of a noisy DP score can reach past 1 (AUROC 0.643 [0.270,
+    1.017]), which no model can score. Undefined values (None) are left out
+    and counted.
     """
     kept = [float(v) for v in values if v is not None and math.isfinite(v)]
     out: dict[str, object] = {
@@ -101,7 +114,9 @@ def mean_interval(values: Sequence[float | None], *, level: float = 0.95) -> dic
     out["mean"] = mean
     if len(kept) > 1:
         half = stats.t.ppf(0.5 + level / 2, len(kept) - 1) * stats.sem(kept)
-        out["low"], out["high"] = mean - float(half), mean + float(half)
+        low, high = bounds
+        out["low"] = max(low, mean - float(half))
+        out["high"] = min(high, mean + float(half))
     return out
 
 

@@ -30,9 +30,13 @@ def summarise_method(
         "kind": _kind(name),
         "n_repeats": len(runs),
         "seeds": [run["seed"] for run in runs],
-        "global_auroc": ev.mean_interval([f["auroc"] for f in finals]),
-        "global_auprc": ev.mean_interval([f["auprc"] for f in finals]),
-        "gap_to_pooled": ev.mean_interval(gaps),
+        "global_auroc": ev.mean_interval(
+            [f["auroc"] for f in finals], bounds=ev.SCORE_RANGE
+        ),
+        "global_auprc": ev.mean_interval(
+            [f["auprc"] for f in finals], bounds=ev.SCORE_RANGE
+        ),
+        "gap_to_pooled": ev.mean_interval(gaps, bounds=ev.GAP_RANGE),
         "per_site_auroc": per_site,
         "worst_site": ev.worst_site(site_means),
         "rounds_to_target": [
@@ -72,7 +76,7 @@ def _per_site(runs: list[dict[str, Any]], test: Any) -> dict[str, dict]:
     for site in sorted(set(test.site.tolist())):
         mask = test.site == site
         values = [ev.auroc(test.y[mask], run["p"][mask]) for run in runs]
-        out[site] = ev.mean_interval(values) | {
+        out[site] = ev.mean_interval(values, bounds=ev.SCORE_RANGE) | {
             "n_test": int(mask.sum()),
             "n_test_deaths": int(test.y[mask].sum()),
         }
@@ -85,7 +89,9 @@ def _subgroups(runs: list[dict[str, Any]], test: Any) -> dict[str, dict]:
     ]
     out = {}
     for group in per_run[0]:
-        out[group] = ev.mean_interval([r[group]["auroc"] for r in per_run]) | {
+        out[group] = ev.mean_interval(
+            [r[group]["auroc"] for r in per_run], bounds=ev.SCORE_RANGE
+        ) | {
             "n": per_run[0][group]["n"],
             "n_deaths": per_run[0][group]["n_deaths"],
         }

@@ -41,6 +41,23 @@ def test_mean_interval_matches_student_t():
     assert ev.mean_interval([0.5, None])["n_undefined"] == 1
 
 
+def test_an_interval_past_the_metric_s_range_is_cut_at_its_end():
+    """Three noisy AUROCs whose t-interval reaches past 1, as DP-FedAvg's at
+    epsilon 1 did on the embedded cohort (0.643 [0.270, 1.017] uncut)."""
+    values = [0.80, 0.49, 0.64]
+    mean = np.mean(values)
+    half = 4.302653 * np.std(values, ddof=1) / np.sqrt(3)
+    assert mean + half > 1 and mean - half > 0
+    out = ev.mean_interval(values, bounds=ev.SCORE_RANGE)
+    assert out["mean"] == pytest.approx(mean)
+    assert out["low"] == pytest.approx(mean - half, abs=1e-6)
+    assert out["high"] == 1.0
+    low_scores = ev.mean_interval([0.02, 0.2, 0.07], bounds=ev.SCORE_RANGE)
+    assert low_scores["low"] == 0.0
+    gaps = ev.mean_interval([0.9, -0.5, 0.6], bounds=ev.GAP_RANGE)
+    assert gaps["low"] == -1.0 and gaps["high"] == 1.0
+
+
 def test_weighted_mean_is_the_example_weighted_accuracy():
     assert ev.weighted_mean([0.9, 0.5], [900, 100]) == pytest.approx(0.86)
     assert ev.weighted_mean([0.3, 0.9], [900, 100]) == pytest.approx(0.36)
