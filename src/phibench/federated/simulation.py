@@ -192,24 +192,38 @@ def _receive(
             if name in _KNOWN_ERRORS:
                 raise _KNOWN_ERRORS[name](message)
             raise RunFailure(f"Flower's simulation failed: {name}: {message}")
+    raise RunFailure(
+        "Flower's simulation process ended before finishing "
+        f"({_how_it_ended(child, wait=5)})"
+    )
+
+
+def _exit_code(child: subprocess.Popen) -> int | None:
+    """The child's exit code (minus the signal that killed it), None while it
+    runs. The child is not reaped: until it is, its process id (its process
+    group's id) cannot be given to another process."""
+    if child.returncode is not None:
+        return child.returncode
     try:
-        code = child.wait(5)
-    except subprocess.TimeoutExpired:
-        code = None
-    how = f"killed by signal {-code}" if code and code < 0 else f"exit code {code}"
-    raise RunFailure(f"Flower's simulation process ended before finishing ({how})")
+        status = os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:  # reaped elsewhere
+        return child.poll()
+    if status is None:
+        return None
+    return status.si_status if status.si_code == os.CLD_EXITED else -status.si_status
 
 
 def _running(child: subprocess.Popen) -> bool:
-    """Whether the child still runs, without reaping it: while it is not
-    reaped its process id (its process group's id) cannot be reused."""
-    if child.returncode is not None:
-        return False
-    try:
-        status = os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
-    except ChildProcessError:
-        return False
-    return status is None
+    return _exit_code(child) is None
+
+
+def _how_it_ended(child: subprocess.Popen, *, wait: float) -> str:
+    deadline = time.monotonic() + wait
+    while (code := _exit_code(child)) is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if code is None:
+        return "it closed its pipe but did not exit"
+    return f"killed by signal {-code}" if code < 0 else f"exit code {code}"
 
 
 def _stop(child: subprocess.Popen, *, wait: float) -> None:
