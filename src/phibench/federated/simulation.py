@@ -204,6 +204,8 @@ def _exit_code(child: subprocess.Popen) -> int | None:
     group's id) cannot be given to another process."""
     if child.returncode is not None:
         return child.returncode
+    if not hasattr(os, "waitid"):  # macOS: only a wait that reaps
+        return child.poll()
     try:
         status = os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
     except ChildProcessError:  # reaped elsewhere
