@@ -5,7 +5,8 @@ simulation process (cut, phibench would lose the process id it needs to stop
 it) and creating an MLflow run (cut, the run would stay RUNNING under an id
 phibench never learnt). While such a step runs, the two signals are recorded
 and raised again once it is over. The same signal a second time is raised at
-once: a user who presses Ctrl-C twice does not wait.
+once (a user who presses Ctrl-C twice does not wait), except over a step that
+must end whatever the user does: removing the sites' rows.
 """
 
 from __future__ import annotations
@@ -20,10 +21,10 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 @contextlib.contextmanager
-def interrupts_held() -> Iterator[None]:
+def interrupts_held(*, repeatable: bool = True) -> Iterator[None]:
     """Ctrl-C and SIGTERM arrive after the block, with phibench's own handlers
-    back; a repeated one arrives at once. Outside the main thread (where no
-    handler can be set) the block runs unprotected."""
+    back; a repeated one arrives at once if `repeatable`. Outside the main
+    thread (where no handler can be set) the block runs unprotected."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -37,7 +38,7 @@ def interrupts_held() -> Iterator[None]:
 
     def hold(signum: int, frame: object) -> None:
         arrived.append(signum)
-        if arrived.count(signum) == 2:  # asked twice: stop waiting
+        if repeatable and arrived.count(signum) == 2:  # asked twice: stop waiting
             restore()
             signal.raise_signal(signum)
 

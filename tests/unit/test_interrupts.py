@@ -64,3 +64,13 @@ def test_outside_the_main_thread_the_step_just_runs():
     thread.start()
     thread.join()
     assert ran == [True]
+
+
+def test_a_step_that_must_end_holds_even_a_repeated_ctrl_c():
+    done = []
+    with pytest.raises(KeyboardInterrupt), interrupts_held(repeatable=False):
+        signal.raise_signal(signal.SIGINT)
+        signal.raise_signal(signal.SIGINT)
+        done.append("the step ran to its end")
+    assert done == ["the step ran to its end"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -33,6 +33,7 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -89,13 +90,21 @@ def simulate(
     evaluate: Evaluate | None,
 ) -> list[JobOutcome]:
     """Every job of `plan`, one virtual client per site of `cohort`."""
-    folders: list[Path] = []  # the child makes them and names them first
+    # Named here, made by the child (after its watchdog started): phibench
+    # removes them whatever happened, even if the child made them a moment
+    # before it was stopped.
+    token = secrets.token_hex(4)  # as long as mkdtemp's: Ray's sockets fit
+    work = Path(tempfile.gettempdir()) / f"phibench-fl-{token}"
+    ray_outside = Path("/tmp") / f"phibench-ray-{token}"
     try:
         with quiet_flower() as errors:
-            outcomes = _run_child(cohort, plan, folders)
+            outcomes = _run_child(cohort, plan, (work, ray_outside))
     finally:
-        for folder in folders:
-            shutil.rmtree(folder, ignore_errors=True)
+        # the sites' rows go before phibench may stop: held, a Ctrl-C (even a
+        # repeated one) arrives once they are gone
+        with interrupts_held(repeatable=False):
+            for folder in (work, ray_outside):
+                shutil.rmtree(folder, ignore_errors=True)
     if len(outcomes) != len(plan):
         raise RunFailure(
             f"Flower's simulation finished {len(outcomes)} of {len(plan)} training "
@@ -107,15 +116,15 @@ def simulate(
 # ---- phibench's side --------------------------------------------------------
 
 
-def ray_folder(work: Path) -> Path:
+def ray_folder(work: Path, outside: Path) -> Path:
     """Ray's temporary folder: inside `work`, unless that path is too long for
     the Unix sockets Ray makes in it (107 bytes on Linux, with up to 64 taken
-    by Ray's session and socket names); then a private folder in /tmp, which
-    holds Ray's logs and sockets but no rows."""
+    by Ray's session and socket names); then the private folder `outside`, in
+    /tmp, made here, which holds Ray's logs and sockets but no rows."""
     inside = work / "ray"
     if len(os.fsencode(inside)) <= RAY_FOLDER_MAX_BYTES:
         return inside
-    outside = Path(tempfile.mkdtemp(prefix="phibench-ray-", dir="/tmp"))
+    outside.mkdir(mode=0o700)
     logger.info(
         "TMPDIR is %d bytes long, too long for Ray's sockets; Ray's folder is %s",
         len(os.fsencode(work.parent)),
@@ -125,7 +134,7 @@ def ray_folder(work: Path) -> Path:
 
 
 def _run_child(
-    cohort: pl.DataFrame, plan: list[TrainingJob], folders: list[Path]
+    cohort: pl.DataFrame, plan: list[TrainingJob], folders: tuple[Path, Path]
 ) -> list[JobOutcome]:
     ours, theirs = multiprocessing.Pipe(duplex=True)
     child: subprocess.Popen | None = None
@@ -142,8 +151,8 @@ def _run_child(
                 start_new_session=True,  # setsid() before Python even starts
             )  # fmt: skip
         # Blocks until the child reads it; fails at once if the child is gone.
-        _hand_over(ours, cohort, plan)
-        outcomes = _receive(ours, child, folders)
+        _hand_over(ours, cohort, plan, folders)
+        outcomes = _receive(ours, child)
         reported = True
         return outcomes
     finally:
@@ -158,9 +167,11 @@ def _run_child(
 CHILD_COMMAND = "from phibench.federated.simulation import child_main; child_main()"
 
 
-def _hand_over(connection: Connection, cohort: pl.DataFrame, plan) -> None:
+def _hand_over(
+    connection: Connection, cohort: pl.DataFrame, plan, folders: tuple[Path, Path]
+) -> None:
     try:
-        connection.send(("work", cohort, plan))
+        connection.send(("work", cohort, plan, tuple(map(str, folders))))
     except OSError as error:  # BrokenPipeError, ConnectionResetError
         raise RunFailure(
             "Flower's simulation process ended before it took its work "
@@ -168,9 +179,7 @@ def _hand_over(connection: Connection, cohort: pl.DataFrame, plan) -> None:
         ) from None
 
 
-def _receive(
-    connection: Connection, child: subprocess.Popen, folders: list[Path]
-) -> list[JobOutcome]:
+def _receive(connection: Connection, child: subprocess.Popen) -> list[JobOutcome]:
     while True:
         if not connection.poll(0.5):
             if _running(child):
@@ -183,8 +192,6 @@ def _receive(
             break
         if kind == "log":
             logging.getLogger(payload.name).handle(payload)
-        elif kind == "folders":
-            folders.extend(Path(folder) for folder in payload)
         elif kind == "done":
             return payload
         elif kind == "error":
@@ -234,11 +241,15 @@ def _stop(child: subprocess.Popen, *, wait: float) -> None:
     The child is reaped only after the group is killed, so the group's id
     still names it."""
     deadline = time.monotonic() + wait
-    while _running(child) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(child.pid, signal.SIGKILL)  # none left: nothing to kill
-    child.wait()
+    try:
+        while _running(child) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        # held: the group must die before phibench removes the folders
+        with interrupts_held(repeatable=False):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(child.pid, signal.SIGKILL)  # none left: nothing to kill
+            child.wait()
 
 
 # ---- the child's side -------------------------------------------------------
@@ -268,7 +279,7 @@ def child_main() -> None:
     folders: list[Path] = []  # made below, after the watchdog started
     _watch_parent(int(sys.argv[2]), folders)
     try:
-        _, cohort, plan = connection.recv()
+        _, cohort, plan, named = connection.recv()
     except (EOFError, OSError):
         return  # phibench stopped before it handed over the work
     lock = threading.Lock()
@@ -279,14 +290,12 @@ def child_main() -> None:
 
     _forward_logs(send)
     try:
-        # Made here, after the watchdog started, and named to phibench before
-        # any row is written: a folder outlives neither process.
-        root = Path(tempfile.mkdtemp(prefix="phibench-fl-"))  # mode 0o700
-        folders.append(root)
-        ray_dir = ray_folder(root)
-        if ray_dir.parent != root:
-            folders.append(ray_dir)
-        send(("folders", [str(folder) for folder in folders]))
+        # Named by phibench, made here after the watchdog started: a folder
+        # outlives neither process.
+        root, outside = map(Path, named)
+        folders.extend((root, outside))
+        root.mkdir(mode=0o700)  # private: it holds the sites' rows
+        ray_dir = ray_folder(root, outside)
         sites = write_site_folders(cohort, root / "sites")
         outcomes = _simulate_here(
             root, str(ray_dir), tuple(map(str, sites)), plan, send

@@ -341,6 +341,9 @@ def _make_sqlite_store(tracking_uri: str, artifact_location: str) -> None:
     handle, name = tempfile.mkstemp(prefix=f".{target.name}.new-", dir=target.parent)
     os.close(handle)
     building = Path(name)
+    umask = os.umask(0)
+    os.umask(umask)
+    building.chmod(0o666 & ~umask)  # as SQLite would make it, not mkstemp's 0600
     building_uri = f"{scheme}:///{building.resolve()}"
     try:
         store = SqlAlchemyStore(building_uri, artifact_location)
@@ -486,7 +489,10 @@ def _record(
 
     name, location = experiment
     if location is not None:
-        _make_sqlite_store(tracking_uri, location)
+        # held: a Ctrl-C inside MLflow's set-up can surface as a database
+        # error (exit 2); after it, it is a plain interrupt
+        with interrupts_held():
+            _make_sqlite_store(tracking_uri, location)
     client = mlflow.MlflowClient(tracking_uri=tracking_uri)
     experiment_id = _experiment_id(client, tracking_uri, name, location)
     terms, row_level = guard

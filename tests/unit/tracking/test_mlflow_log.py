@@ -334,6 +334,9 @@ def test_an_interrupt_while_the_store_is_made_leaves_no_half_made_store(
         "FINISHED"
     )
     assert sorted(p.name for p in store.iterdir()) == ["artifacts", "mlflow.db"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (store / "mlflow.db").stat().st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_a_store_another_run_made_first_is_kept(
