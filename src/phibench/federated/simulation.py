@@ -182,7 +182,7 @@ def _hand_over(
 def _receive(connection: Connection, child: subprocess.Popen) -> list[JobOutcome]:
     while True:
         if not connection.poll(0.5):
-            if _running(child):
+            if _exit_code(child) is None:
                 continue
             if not connection.poll(0):
                 break
@@ -222,14 +222,16 @@ def _exit_code(child: subprocess.Popen) -> int | None:
     return status.si_status if status.si_code == os.CLD_EXITED else -status.si_status
 
 
-def _running(child: subprocess.Popen) -> bool:
-    return _exit_code(child) is None
+def _await_exit(child: subprocess.Popen, seconds: float) -> int | None:
+    """The child's exit code once it has ended, within `seconds`; not reaped."""
+    deadline = time.monotonic() + seconds
+    while (code := _exit_code(child)) is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return code
 
 
 def _how_it_ended(child: subprocess.Popen, *, wait: float) -> str:
-    deadline = time.monotonic() + wait
-    while (code := _exit_code(child)) is None and time.monotonic() < deadline:
-        time.sleep(0.1)
+    code = _await_exit(child, wait)
     if code is None:
         return "it closed its pipe but did not exit"
     return f"killed by signal {-code}" if code < 0 else f"exit code {code}"
@@ -240,10 +242,8 @@ def _stop(child: subprocess.Popen, *, wait: float) -> None:
     process group: Ray's processes belong to it and must not outlive the run.
     The child is reaped only after the group is killed, so the group's id
     still names it."""
-    deadline = time.monotonic() + wait
     try:
-        while _running(child) and time.monotonic() < deadline:
-            time.sleep(0.1)
+        _await_exit(child, wait)
     finally:
         # held: the group must die before phibench removes the folders
         with interrupts_held(repeatable=False):

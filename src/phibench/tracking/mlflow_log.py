@@ -14,9 +14,9 @@ import logging
 import math
 import os
 import re
+import secrets
 import ssl
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -338,12 +338,8 @@ def _make_sqlite_store(tracking_uri: str, artifact_location: str) -> None:
         return
     empty = target.exists()  # made by the user (`touch`): replaced, not kept
     scheme = urllib.parse.urlsplit(tracking_uri).scheme
-    handle, name = tempfile.mkstemp(prefix=f".{target.name}.new-", dir=target.parent)
-    os.close(handle)
-    building = Path(name)
-    umask = os.umask(0)
-    os.umask(umask)
-    building.chmod(0o666 & ~umask)  # as SQLite would make it, not mkstemp's 0600
+    # made by SQLite itself, so with the mode any new store gets
+    building = target.parent / f".{target.name}.new-{secrets.token_hex(4)}"
     building_uri = f"{scheme}:///{building.resolve()}"
     try:
         store = SqlAlchemyStore(building_uri, artifact_location)
