@@ -92,6 +92,11 @@ def check_tracking_uri(tracking_uri: str) -> None:
             f"--tracking-uri {_safe_uri(tracking_uri)!r}: scheme {scheme!r} is not "
             f"supported; use sqlite:///PATH/mlflow.db or http(s)://HOST:PORT"
         )
+    if not tracking_uri.startswith(scheme):  # urlsplit lowers it; MLflow does not
+        raise InputError(
+            f"--tracking-uri {_safe_uri(tracking_uri)!r}: write the scheme in "
+            f"lower case, {scheme}:"
+        )
     if scheme == "sqlite":
         _check_sqlite_store(tracking_uri)
     try:
@@ -107,27 +112,50 @@ _SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def _sqlite_path(tracking_uri: str) -> Path | None:
-    """The database file of a `sqlite[+driver]:` URI; None for an in-memory
-    store. `sqlite:///x.db` is relative, `sqlite:////abs/x.db` absolute."""
-    path = urllib.parse.urlsplit(tracking_uri).path
-    db_path = path[1:] if path.startswith("/") else path
-    return None if db_path in {"", ":memory:"} else Path(db_path)
+    """The database file of a `sqlite[+driver]:` URI as SQLAlchemy reads it;
+    None for an in-memory store. `sqlite:///x.db` is relative,
+    `sqlite:////abs/x.db` absolute."""
+    from sqlalchemy.engine import make_url
+
+    database = make_url(tracking_uri).database
+    return None if database in {None, "", ":memory:"} else Path(database)
 
 
-def _check_sqlite_store(tracking_uri: str) -> None:
-    """A SQLite store phibench can write to, or one it can make."""
-    path = _sqlite_path(tracking_uri)
-    if path is None:
+#: The SQLite URIs phibench takes: SQLAlchemy's default driver, no host.
+_SQLITE_FORMS = ("sqlite:///", "sqlite+pysqlite:///")
+
+
+def _check_sqlite_form(tracking_uri: str) -> Path:
+    """The file a SQLite URI names, when the URI is in the one plain form
+    whose file MLflow, SQLAlchemy and phibench all agree on."""
+    if tracking_uri in {"sqlite://", "sqlite+pysqlite://"} or (
+        tracking_uri.startswith(_SQLITE_FORMS)
+        and tracking_uri.partition(":///")[2] == ":memory:"
+    ):
         raise InputError(
             f"--tracking-uri {tracking_uri!r} is an in-memory SQLite store, lost "
             "at exit; give a database file, e.g. sqlite:///runs/mlflow.db"
         )
-    query = urllib.parse.parse_qs(urllib.parse.urlsplit(tracking_uri).query)
-    if "ro" in query.get("mode", []) or "1" in query.get("immutable", []):
+    if not tracking_uri.startswith(_SQLITE_FORMS):
         raise InputError(
-            f"--tracking-uri {tracking_uri!r} opens the store read-only, and "
-            "phibench must record the run; drop the query from the URI"
+            f"--tracking-uri {tracking_uri!r} is not a SQLite URI phibench "
+            "takes; write sqlite:///RELATIVE/PATH.db or sqlite:////ABSOLUTE/PATH.db"
         )
+    for mark, what in (("?", "a query"), ("#", "a fragment"), ("%", "percent-encoding")):
+        if mark in tracking_uri:
+            raise InputError(
+                f"--tracking-uri {tracking_uri!r} holds {what} ({mark!r}), which "
+                "SQLite URIs here do not take; name the file plainly, e.g. "
+                "sqlite:///runs/mlflow.db"
+            )
+    path = _sqlite_path(tracking_uri)
+    assert path is not None  # the in-memory forms are refused above
+    return path
+
+
+def _check_sqlite_store(tracking_uri: str) -> None:
+    """A SQLite store phibench can write to, or one it can make."""
+    path = _check_sqlite_form(tracking_uri)
     if not path.parent.is_dir():
         raise InputError(
             f"--tracking-uri {tracking_uri!r}: folder {path.parent} does not "

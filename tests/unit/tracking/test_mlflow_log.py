@@ -380,8 +380,8 @@ def test_an_interrupt_inside_create_run_leaves_the_run_killed(
 @pytest.mark.parametrize(
     ("make", "suffix", "message"),
     [
-        (None, "?mode=ro", "opens the store read-only"),
-        (None, "?immutable=1", "opens the store read-only"),
+        (None, "?mode=ro", r"holds a query \('\?'\)"),
+        (None, "?immutable=1", r"holds a query \('\?'\)"),
         ("text", "", "exists and is not a SQLite database"),
     ],
 )
@@ -395,6 +395,39 @@ def test_a_sqlite_store_phibench_cannot_write_is_refused_before_the_run(
         mlflow_log.check_tracking_uri(f"sqlite:///{target}{suffix}")
     if make == "text":
         assert target.read_text().startswith("root:x")  # left as it was
+
+
+@pytest.mark.parametrize(
+    ("uri", "message"),
+    [
+        ("SQLITE:///{db}", "write the scheme in lower case, sqlite:"),
+        ("HTTP://127.0.0.1:1", "write the scheme in lower case, http:"),
+        ("sqlite+foo:///{db}", "is not a SQLite URI phibench takes"),
+        ("sqlite:/{db}", "is not a SQLite URI phibench takes"),
+        ("sqlite:{db}", "is not a SQLite URI phibench takes"),
+        ("sqlite://host/{db}", "is not a SQLite URI phibench takes"),
+        ("sqlite:///{db}%2Fx", r"holds percent-encoding \('%'\)"),
+        ("sqlite:///{db}#frag", r"holds a fragment \('#'\)"),
+        ("sqlite:///{db}?mode=rwc", r"holds a query \('\?'\)"),
+        ("sqlite:///:memory:", "is an in-memory SQLite store"),
+        ("sqlite+pysqlite://", "is an in-memory SQLite store"),
+    ],
+)
+def test_a_sqlite_uri_sqlalchemy_would_read_otherwise_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, uri: str, message: str
+) -> None:
+    """Only the plain form names the same file for phibench, SQLAlchemy and
+    MLflow; every other form is refused before anything is made."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError, match=message):
+        mlflow_log.check_tracking_uri(uri.format(db="mlflow.db"))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_three_slashes_is_relative_and_four_absolute() -> None:
+    assert mlflow_log._sqlite_path("sqlite:///runs/m.db") == Path("runs/m.db")
+    assert mlflow_log._sqlite_path("sqlite:////srv/m.db") == Path("/srv/m.db")
+    assert mlflow_log._sqlite_path("sqlite://") is None
 
 
 def test_a_device_is_not_a_store() -> None:
