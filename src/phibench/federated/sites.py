@@ -117,6 +117,19 @@ def _split_patients(
     return list(out)
 
 
+def require_test_patients(cohort: pl.DataFrame, *, remedy: str) -> None:
+    """Refuse a split cohort in which a site has no test patient: the site
+    could not be scored, and its AUROC would be missing from every table.
+    `remedy` names the setting that makes sites larger."""
+    for name in site_names(cohort):
+        part = cohort.filter(pl.col("site") == name)
+        if part.filter(pl.col("split") == "test").height == 0:
+            raise InputError(
+                f"site {name} has {part.height} admissions and none in its test "
+                f"split, so it cannot be scored; {remedy}"
+            )
+
+
 def site_names(cohort: pl.DataFrame) -> list[str]:
     """Federation sites in a fixed order (sorted), the order of partition ids."""
     return sorted(cohort["site"].unique().to_list())

@@ -166,6 +166,13 @@ def _load_sites(options: JobOptions):
     cohort = sites.split_by_site(
         sites.apply_grouping(cohort, grouping), seed=seeds["split"]
     )
+    sites.require_test_patients(
+        cohort,
+        remedy=f"give --skew a SITE_SIZE above {options.label_skew.site_size}"
+        if options.label_skew
+        else f"raise --min-site-size (now {options.settings.min_site_size}, "
+        "default 200) so that small hospitals are grouped into larger sites",
+    )
     logger.info(
         "dataset %s: %d admissions at %d source sites grouped into %d sites",
         loaded.dataset_id,

@@ -56,6 +56,16 @@ def _one_error_line(err: str) -> str:
         (["--epsilons", "1,8,1"], "--epsilons '1,8,1': '1' is given twice"),
         (["--epsilons", "8,08"], "--epsilons '8,08': '08' is the same as '8'"),
         (
+            ["--n-admissions", "40", "--min-site-size", "1"],
+            "none in its test split, so it cannot be scored; raise "
+            "--min-site-size (now 1, default 200)",
+        ),
+        (
+            ["--n-admissions", "400", "--skew", "2,3,1", "--min-site-size", "1"],
+            "site skew-01 has 3 admissions and none in its test split, so it "
+            "cannot be scored; give --skew a SITE_SIZE above 3",
+        ),
+        (
             ["--clipping-norm", "1e308"],
             "--clipping-norm 1e+308: must be a finite number above 0 and below 10000",
         ),

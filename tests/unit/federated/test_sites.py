@@ -85,6 +85,27 @@ def test_tiny_site_still_gets_a_training_row():
     assert split["split"].to_list() == ["train"]
 
 
+def test_a_site_without_a_test_patient_is_refused_naming_the_remedy():
+    # 20 survivors and 5 deaths give 4 + 1 test patients; 4 + 1 give none
+    cohort = sites.split_by_site(
+        cohort_with({"big": 25, "small": 5}, deaths_every=5), seed=0
+    )
+    with pytest.raises(
+        InputError,
+        match="^site small has 5 admissions and none in its test split, so it "
+        "cannot be scored; raise it$",
+    ):
+        sites.require_test_patients(cohort, remedy="raise it")
+    sites.require_test_patients(cohort.filter(pl.col("site") == "big"), remedy="")
+
+
+def test_an_empty_split_has_a_feature_matrix_of_no_rows():
+    from phibench.federated.features import feature_matrix, feature_names
+
+    empty = cohort_with({"a": 3}).clear()
+    assert feature_matrix(empty).shape == (0, len(feature_names()))
+
+
 def test_label_skew_makes_sites_of_the_requested_size():
     cohort = cohort_with({"a": 500}, deaths_every=4)
     skewed = sites.dirichlet_label_skew(
