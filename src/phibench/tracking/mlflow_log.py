@@ -509,38 +509,29 @@ def _record(
 ) -> str:
     """Create the run and fill it; a run left half-written is marked FAILED."""
     import mlflow
-    from mlflow.entities import Metric, Param, RunTag
 
     name, location = experiment
-    if location is not None:
-        # held: a Ctrl-C inside MLflow's set-up can surface as a database
-        # error (exit 2); after it, it is a plain interrupt
-        with interrupts_held():
-            _make_sqlite_store(tracking_uri, location)
-    client = mlflow.MlflowClient(tracking_uri=tracking_uri)
-    experiment_id = _experiment_id(client, tracking_uri, name, location)
-    terms, row_level = guard
-    if terms is not None:
-        destination = client.get_experiment(experiment_id).artifact_location
-        check_artifacts(terms, artifact_uri=destination, row_level=row_level)
+    client: Any = None
     run_id: str | None = None
     try:
-        # a Ctrl-C inside create_run would leave a run RUNNING that phibench
-        # never learnt the id of; held, it arrives just after, with the id
+        # Held, the whole recording: a Ctrl-C landing inside SQLAlchemy's
+        # garbage-collection callbacks is printed as a traceback and dropped,
+        # and one inside MLflow's set-up can surface as a database error or
+        # leave a run RUNNING under an id phibench never learnt. Held, it
+        # arrives after the step and the run is marked KILLED; a second
+        # Ctrl-C still gets out at once (a slow server).
         with interrupts_held():
+            if location is not None:
+                _make_sqlite_store(tracking_uri, location)
+            client = mlflow.MlflowClient(tracking_uri=tracking_uri)
+            experiment_id = _experiment_id(client, tracking_uri, name, location)
+            terms, row_level = guard
+            if terms is not None:
+                destination = client.get_experiment(experiment_id).artifact_location
+                check_artifacts(terms, artifact_uri=destination, row_level=row_level)
             run_id = client.create_run(experiment_id, run_name=run_name).info.run_id
-        now_ms = int(time.time() * 1000)
-        client.log_batch(
-            run_id,
-            metrics=[Metric(k, v, now_ms, 0) for k, v in content.metrics.items()],
-            params=[Param(k, v) for k, v in content.params.items()],
-            tags=[RunTag(k, v) for k, v in content.tags.items()],
-        )
-        client.log_artifacts(run_id, str(artifacts_dir))
-        if not (artifacts_dir / "params.json").exists():
-            text = json.dumps(full_params, indent=2, default=str)
-            client.log_text(run_id, text, "params.json")
-        client.set_terminated(run_id, "FINISHED")
+            _fill(client, run_id, content, full_params, artifacts_dir)
+            client.set_terminated(run_id, "FINISHED")
     except BaseException as error:
         # an interrupt (Ctrl-C, SIGTERM) leaves the run KILLED, not RUNNING
         status = "FAILED" if isinstance(error, Exception) else "KILLED"
@@ -549,3 +540,26 @@ def _record(
                 client.set_terminated(run_id, status)
         raise
     return run_id
+
+
+def _fill(
+    client: Any,
+    run_id: str,
+    content: RunContent,
+    full_params: Mapping[str, Any],
+    artifacts_dir: Path,
+) -> None:
+    """Params, metrics, tags and files of a run just created."""
+    from mlflow.entities import Metric, Param, RunTag
+
+    now_ms = int(time.time() * 1000)
+    client.log_batch(
+        run_id,
+        metrics=[Metric(k, v, now_ms, 0) for k, v in content.metrics.items()],
+        params=[Param(k, v) for k, v in content.params.items()],
+        tags=[RunTag(k, v) for k, v in content.tags.items()],
+    )
+    client.log_artifacts(run_id, str(artifacts_dir))
+    if not (artifacts_dir / "params.json").exists():
+        text = json.dumps(full_params, indent=2, default=str)
+        client.log_text(run_id, text, "params.json")

@@ -377,6 +377,35 @@ def test_an_interrupt_inside_create_run_leaves_the_run_killed(
     assert run.info.status == "KILLED"
 
 
+def test_an_interrupt_while_recording_arrives_after_it_and_kills_the_run(
+    tmp_path: Path, artifacts: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Ctrl-C inside SQLAlchemy can land in a garbage-collection callback,
+    where Python prints and drops it: the recording holds it to its end."""
+    import signal
+    import sys
+
+    unraisable: list[object] = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    log_batch = mlflow.MlflowClient.log_batch
+
+    def logged_then_interrupted(self, *args: object, **kwargs: object) -> None:
+        signal.raise_signal(signal.SIGINT)
+        log_batch(self, *args, **kwargs)
+
+    monkeypatch.setattr(mlflow.MlflowClient, "log_batch", logged_then_interrupted)
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    with pytest.raises(KeyboardInterrupt):
+        _log(uri, artifacts)
+    client = mlflow.MlflowClient(tracking_uri=uri)
+    (run,) = client.search_runs([client.get_experiment_by_name("unit").experiment_id])
+    assert run.info.status == "KILLED"
+    # everything after the Ctrl-C was still recorded, then the run was killed
+    assert {f.path for f in client.list_artifacts(run.info.run_id)} >= {"params.json"}
+    assert unraisable == []
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
 @pytest.mark.parametrize(
     ("make", "suffix", "message"),
     [
