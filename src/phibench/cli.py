@@ -3,13 +3,14 @@
 Exit codes: 0 ran and every pass/fail criterion passed (or did not apply);
 1 a criterion failed; 2 bad input (a one-line message on stderr); 3 the run
 failed for a reason outside the input, e.g. a worker process killed from
-outside (one line, nothing written); 130 interrupted by Ctrl-C or SIGTERM
-(nothing written).
+outside (one line, nothing written); 130 interrupted by Ctrl-C, SIGTERM or
+the terminal closing (SIGHUP; nothing written).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import math
@@ -19,6 +20,7 @@ import threading
 from pathlib import Path
 from typing import NoReturn
 
+from phibench import interrupts
 from phibench.errors import InputError, RunFailure
 
 EXIT_OK, EXIT_CRITERION_FAILED, EXIT_BAD_INPUT, EXIT_RUN_FAILED = 0, 1, 2, 3
@@ -35,28 +37,36 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_BAD_INPUT)
 
 
-def _terminate(signum, frame) -> None:
-    # SIGTERM unwinds like Ctrl-C, so a partial run folder is removed.
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> int:
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    saved = (
+        {s: signal.getsignal(s) for s in interrupts.STOP_SIGNALS}
+        if in_main_thread
+        else {}
+    )
     try:
         return _main(argv)
     finally:
-        if argv is None and threading.current_thread() is threading.main_thread():
+        if in_main_thread and argv is None:
             # The command is over: its results are written, or it said why
             # not. A Ctrl-C while Python shuts down (PyTorch's exit handlers
             # take a moment) would only print a traceback from them.
             signal.signal(signal.SIGINT, signal.SIG_IGN)
+        for signum, handler in saved.items() if argv is not None else ():
+            # a program that called main() gets its own handlers back
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
 
 
 def _main(argv: list[str] | None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     _console_logging()
+    interrupts.forget_stops()
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _terminate)
+        for signum in interrupts.STOP_SIGNALS:
+            # left alone when ignored: `nohup`, a shell's background job
+            if signal.getsignal(signum) is not signal.SIG_IGN:
+                signal.signal(signum, interrupts.stop)
     try:
         return args.handler(args)
     except InputError as error:
@@ -66,7 +76,8 @@ def _main(argv: list[str] | None) -> int:
         print(f"phibench: error: {error}; no result was written", file=sys.stderr)
         return EXIT_RUN_FAILED
     except KeyboardInterrupt:
-        print("phibench: interrupted; no result was written", file=sys.stderr)
+        with contextlib.suppress(OSError):  # SIGHUP: the terminal may be gone
+            print("phibench: interrupted; no result was written", file=sys.stderr)
         return 130
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from phibench.errors import InputError
+from phibench.interrupts import check_not_stopped
 
 
 def run_name(benchmark: str, dataset: str) -> str:
@@ -75,6 +76,7 @@ def staged_run_dir(out_dir: Path, name: str) -> Iterator[Path]:
     partial.chmod(0o777 & ~umask)  # mkdtemp makes it private; results are not
     try:
         yield partial
+        check_not_stopped()  # a stop a library swallowed still stops the run
         os.replace(partial, final)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from phibench.errors import InputError
-from phibench.interrupts import interrupts_held
+from phibench.interrupts import check_not_stopped, interrupts_held
 from phibench.tracking.guard import DataUseTerms, check_artifacts
 
 logger = logging.getLogger(__name__)
@@ -470,6 +470,7 @@ def log_run(
             content.skipped_metrics,
         )
 
+    check_not_stopped()  # a stop a library swallowed: record no run
     _check_server_reachable(tracking_uri)
     with _quiet_mlflow_loggers():
         try:

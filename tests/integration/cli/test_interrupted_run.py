@@ -9,8 +9,10 @@ import time
 
 import pytest
 
+from phibench.interrupts import STOP_SIGNALS
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 def test_stopped_run_leaves_no_run_folder(tmp_path, signum):
     out = tmp_path / "runs"
     command = [
@@ -26,7 +28,7 @@ def test_stopped_run_leaves_no_run_folder(tmp_path, signum):
 
     process.send_signal(signum)
     _, err = process.communicate(timeout=60)
-    assert process.returncode == 130
+    assert process.returncode == 130, err
     assert "interrupted; no result was written" in err
     assert not out.exists()  # made by this run, so removed with the partial folder
 
@@ -37,12 +39,13 @@ def test_a_finished_command_ignores_ctrl_c_while_python_shuts_down(monkeypatch):
     from phibench import cli
 
     monkeypatch.setattr(sys, "argv", ["phibench", "benchmarks", "list"])
-    previous = signal.getsignal(signal.SIGINT)
+    previous = {s: signal.getsignal(s) for s in STOP_SIGNALS}
     try:
         assert cli.main() == 0
         assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def test_main_called_by_a_program_keeps_its_ctrl_c():
@@ -50,3 +53,44 @@ def test_main_called_by_a_program_keeps_its_ctrl_c():
 
     assert cli.main(["benchmarks", "list"]) == 0
     assert signal.getsignal(signal.SIGINT) is not signal.SIG_IGN
+
+
+def test_under_nohup_the_terminal_closing_does_not_stop_a_run():
+    from phibench import cli
+
+    previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        assert cli.main(["benchmarks", "list"]) == 0
+        assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+
+
+def test_a_stop_a_library_swallowed_still_stops_the_run(tmp_path, capsys, monkeypatch):
+    """Polars drops a KeyboardInterrupt that lands inside its conversion of a
+    NumPy array: the run must still end interrupted, with nothing written."""
+    from phibench.data import datasets
+    from tests.conftest import run_cli
+
+    load = datasets.load
+
+    def load_then_swallow(*args, **kwargs):
+        loaded = load(*args, **kwargs)
+        try:
+            signal.raise_signal(signal.SIGTERM)
+        except KeyboardInterrupt:
+            pass  # what the library does
+        return loaded
+
+    monkeypatch.setattr(datasets, "load", load_then_swallow)
+    out, store = tmp_path / "runs", tmp_path / "m.db"
+    before = signal.getsignal(signal.SIGTERM)
+    code, _, err = run_cli(
+        ["run", "dp-analytics", "--n-admissions", "2000", "--out", str(out),
+         "--tracking-uri", f"sqlite:///{store}"],
+        capsys,
+    )  # fmt: skip
+    assert (code, err) == (130, "phibench: interrupted; no result was written\n")
+    assert not out.exists()
+    assert not store.exists()  # no MLflow run either
+    assert signal.getsignal(signal.SIGTERM) is before  # given back to the caller

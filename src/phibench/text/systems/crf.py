@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from phibench.errors import InputError
+from phibench.interrupts import STOP_SIGNALS
 from phibench.text.document import Document, Span
 from phibench.text.systems.base import require
 from phibench.text.systems.rules import RuleSystem
@@ -287,7 +288,7 @@ def recall_tags(marginals: list[dict[str, float]], threshold: float) -> list[str
 
 @contextlib.contextmanager
 def _interrupts_kept() -> Iterator[None]:
-    """Re-raise a Ctrl-C or SIGTERM that arrived during training.
+    """Re-raise a Ctrl-C, SIGTERM or SIGHUP that arrived during training.
 
     python-crfsuite catches KeyboardInterrupt inside its training loop and
     returns as if training had ended, so an interrupted run would go on to
@@ -303,7 +304,7 @@ def _interrupts_kept() -> Iterator[None]:
         received.append(signum)
         raise KeyboardInterrupt
 
-    previous = {s: signal.signal(s, remember) for s in (signal.SIGINT, signal.SIGTERM)}
+    previous = {s: signal.signal(s, remember) for s in STOP_SIGNALS}
     try:
         yield
     finally:
