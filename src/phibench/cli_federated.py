@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 from phibench.errors import InputError
@@ -105,11 +106,18 @@ def _skew(text: str | None, min_site_size: int):
         return None
     parts = text.split(",")
     try:
+        if len(parts) != 3:
+            raise ValueError(text)
         n_sites, site_size, alpha = int(parts[0]), int(parts[1]), float(parts[2])
-    except (ValueError, IndexError):
+    except ValueError:
         raise InputError(
             f"--skew {text!r}: give N_SITES,SITE_SIZE,ALPHA, e.g. 5,300,0.5"
         ) from None
+    if not (n_sites >= 1 and site_size >= 1 and math.isfinite(alpha) and alpha > 0):
+        raise InputError(
+            f"--skew {text!r}: N_SITES and SITE_SIZE must be at least 1 and ALPHA "
+            "a finite number above 0, e.g. 5,300,0.5"
+        )
     if site_size < min_site_size:
         # the sites would be merged until they reach the minimum: fewer sites
         # than asked for, or one

@@ -94,11 +94,13 @@ def test_a_run_folder_is_not_published_after_a_swallowed_stop(tmp_path):
     from phibench.runner.rundir import staged_run_dir
 
     try:
-        with pytest.raises(KeyboardInterrupt):
-            with staged_run_dir(tmp_path, "run") as partial:
-                (partial / "metrics.json").write_text("{}")
-                with contextlib.suppress(KeyboardInterrupt):
-                    interrupts.stop(signal.SIGINT, None)
+        with (
+            pytest.raises(KeyboardInterrupt),
+            staged_run_dir(tmp_path, "run") as partial,
+        ):
+            (partial / "metrics.json").write_text("{}")
+            with contextlib.suppress(KeyboardInterrupt):
+                interrupts.stop(signal.SIGINT, None)
     finally:
         interrupts.forget_stops()
     assert list(tmp_path.iterdir()) == []

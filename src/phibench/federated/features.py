@@ -78,8 +78,10 @@ def feature_matrix(cohort: pl.DataFrame) -> np.ndarray:
     frame = cohort.select(
         [expr.alias(name) for expr, name in zip(exprs, names, strict=True)]
     )
-    return frame.to_numpy().astype(np.float32, copy=False).reshape(
-        cohort.height, len(names)
+    return (
+        frame.to_numpy()
+        .astype(np.float32, copy=False)
+        .reshape(cohort.height, len(names))
     )
 
 

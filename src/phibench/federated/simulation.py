@@ -57,7 +57,7 @@ from phibench.federated.server_loop import (
     score_rounds,
 )
 from phibench.federated.site_store import write_site_folders
-from phibench.federated.strategies import AggregationError
+from phibench.federated.strategies import AggregationError, SiteLost
 from phibench.interrupts import interrupts_held
 
 logger = logging.getLogger(__name__)
@@ -79,6 +79,7 @@ FORWARDED_LOGGERS = ("flwr", "phibench")
 #: Errors the child may report that keep their type in phibench.
 _KNOWN_ERRORS: dict[str, type[Exception]] = {
     "AggregationError": AggregationError,
+    "SiteLost": SiteLost,
     "InputError": InputError,
 }
 
@@ -329,6 +330,10 @@ def _private_environment(root: Path) -> None:
     # PyTorch's compile cache (an empty folder, made while training) stays in
     # the work folder instead of $TMPDIR/torchinductor_USER.
     os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(root / "torchinductor"))
+    # Ray's C++ core writes its warnings and errors (a Ray process killed from
+    # outside) straight to the console, beside phibench's one line; Ray's log
+    # files, in the work folder, still get them.
+    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
     from phibench.federated.env import configure_flower
 
     configure_flower(root / "flwr")

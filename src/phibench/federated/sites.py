@@ -159,10 +159,10 @@ def dirichlet_label_skew(
     replacement; if the drawn shares need more deaths or survivors than the
     cohort has, the request is infeasible and refused (no silent resizing).
     """
-    if n_sites < 1 or site_size < 1 or not alpha > 0:
+    if n_sites < 1 or site_size < 1 or not 0 < alpha < float("inf"):
         raise InputError(
-            f"label skew: n_sites {n_sites}, site_size {site_size}, alpha {alpha}: "
-            "need n_sites >= 1, site_size >= 1 and alpha > 0"
+            f"--skew {n_sites},{site_size},{alpha}: need N_SITES >= 1, "
+            "SITE_SIZE >= 1 and a finite ALPHA above 0"
         )
     rng = np.random.default_rng(seed)
     shares = rng.beta(alpha, alpha, size=n_sites)
@@ -172,9 +172,10 @@ def dirichlet_label_skew(
     n_pos, n_neg = int(deaths_needed.sum()), int((site_size - deaths_needed).sum())
     if n_pos > positives.size or n_neg > negatives.size:
         raise InputError(
-            f"label skew infeasible: {n_sites} sites x {site_size} rows with "
-            f"alpha {alpha} need {n_pos} deaths and {n_neg} survivors, the cohort has "
-            f"{positives.size} and {negatives.size}; lower the number or size of sites"
+            f"--skew {n_sites},{site_size},{alpha} is infeasible: {n_sites} sites x "
+            f"{site_size} rows with alpha {alpha} need {n_pos} deaths and {n_neg} "
+            f"survivors, the cohort has {positives.size} and {negatives.size}; lower "
+            "N_SITES or SITE_SIZE"
         )
     rng.shuffle(positives)
     rng.shuffle(negatives)

@@ -10,13 +10,14 @@ by zero) and any aggregate with a non-finite parameter.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from phibench.errors import InputError
+from phibench.errors import InputError, RunFailure
 from phibench.federated.settings import DP_STRATEGIES
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,11 @@ UNIT_WEIGHT_KEY = "unit-weight"
 class AggregationError(InputError):
     """A round could not be aggregated into finite parameters: the settings or
     the sites' data must change (exit code 2, one line)."""
+
+
+class SiteLost(RunFailure):
+    """A site's process ended without a reply (e.g. its Ray worker was killed
+    from outside): nothing in the input to change (exit code 3, one line)."""
 
 
 @dataclass(frozen=True)
@@ -112,13 +118,7 @@ class FiniteGuard(_guard_base()):  # type: ignore[misc]
 
     def aggregate_train(self, server_round, replies):
         replies = list(replies)
-        failed = [reply for reply in replies if reply.has_error()]
-        if failed:
-            raise AggregationError(
-                f"round {server_round}: {len(failed)} of {len(replies)} sites failed "
-                f"to train ({_short_reason(failed[0].error.reason)}); check the "
-                "strategy's settings and the sites' data"
-            )
+        _refuse_failures(replies, f"round {server_round}", "train")
         weights = _weights(replies, EXAMPLES_KEY)
         if replies and not any(w > 0 for w in weights):
             raise AggregationError(
@@ -138,6 +138,7 @@ class FiniteGuard(_guard_base()):  # type: ignore[misc]
         replies = list(replies)
         if not replies:  # federated evaluation switched off
             return None
+        _refuse_failures(replies, f"round {server_round}", "evaluate")
         if not any(w > 0 for w in _weights(replies, self.weight_key)):
             logger.warning(
                 "round %d: no site has evaluation rows; federated evaluation skipped",
@@ -145,6 +146,28 @@ class FiniteGuard(_guard_base()):  # type: ignore[misc]
             )
             return None
         return self.strategy.aggregate_evaluate(server_round, replies)
+
+
+def _refuse_failures(replies: list[Any], when: str, task: str) -> None:
+    """One line for sites that replied with an error: AggregationError (exit 2)
+    when the site's own code raised, SiteLost (exit 3) when its process ended
+    without a reply, which no setting can mend."""
+    from flwr.common.constant import ErrorCode
+
+    failed = [reply for reply in replies if reply.has_error()]
+    if not failed:
+        return
+    lost = [r for r in failed if r.error.code != ErrorCode.CLIENT_APP_RAISED_EXCEPTION]
+    if lost:
+        raise SiteLost(
+            f"{when}: {len(lost)} of {len(replies)} sites' processes ended without "
+            f"a reply to {task} ({_short_reason(lost[0].error.reason)})"
+        )
+    raise AggregationError(
+        f"{when}: {len(failed)} of {len(replies)} sites failed to {task} "
+        f"({_short_reason(failed[0].error.reason)}); check the strategy's settings "
+        "and the sites' data"
+    )
 
 
 def _weights(replies: list[Any], key: str) -> list[float]:
@@ -158,10 +181,18 @@ def _weights(replies: list[Any], key: str) -> list[float]:
 
 
 def _short_reason(reason: str | None, limit: int = 160) -> str:
-    """The library's own message from a site's error, on one line: Flower
-    wraps it as "<class ...>:<'... Message: <the exception's message>'>"."""
+    """The library's own message from a site's error, on one line. Flower
+    wraps it as "<class 'module.Name'>:<'message'>", and a ClientApp's own
+    exception as "...occurred. Message: <the exception's message>"."""
     text = " ".join((reason or "no reason given").split())
-    text = text.rsplit("Message: ", 1)[-1].rstrip("'\">")  # Flower's repr tail
+    wrapped = re.fullmatch(r"<class '(?:[\w.]*\.)?(\w+)'>:<'(.*)'>", text)
+    if wrapped:
+        name, text = wrapped.groups()
+        text = (
+            text.rsplit("Message: ", 1)[1]
+            if "Message: " in text
+            else (f"{name}: {text}")
+        )
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

@@ -141,7 +141,8 @@ def _check_sqlite_form(tracking_uri: str) -> Path:
             f"--tracking-uri {tracking_uri!r} is not a SQLite URI phibench "
             "takes; write sqlite:///RELATIVE/PATH.db or sqlite:////ABSOLUTE/PATH.db"
         )
-    for mark, what in (("?", "a query"), ("#", "a fragment"), ("%", "percent-encoding")):
+    marks = (("?", "a query"), ("#", "a fragment"), ("%", "percent-encoding"))
+    for mark, what in marks:
         if mark in tracking_uri:
             raise InputError(
                 f"--tracking-uri {tracking_uri!r} holds {what} ({mark!r}), which "

@@ -33,6 +33,11 @@ def _one_error_line(err: str) -> str:
             "--epsilons 1: no DP strategy in --strategy 'fedavg' would use it",
         ),
         (["--skew", "5,abc"], "--skew '5,abc': give N_SITES,SITE_SIZE,ALPHA"),
+        (["--skew", "4,300,0.5,9"], "--skew '4,300,0.5,9': give N_SITES,SITE_SIZE"),
+        (["--skew", "4,300,inf"], "--skew '4,300,inf': N_SITES and SITE_SIZE must"),
+        (["--skew", "4,300,nan"], "ALPHA a finite number above 0"),
+        (["--skew", "4,300,0"], "ALPHA a finite number above 0"),
+        (["--skew", "0,300,1"], "N_SITES and SITE_SIZE must be at least 1"),
         (
             ["--skew", "4,100,0.5"],
             "--skew '4,100,0.5': sites of 100 stays are below --min-site-size 200 "

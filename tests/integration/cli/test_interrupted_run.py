@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import subprocess
 import sys
@@ -76,10 +77,8 @@ def test_a_stop_a_library_swallowed_still_stops_the_run(tmp_path, capsys, monkey
 
     def load_then_swallow(*args, **kwargs):
         loaded = load(*args, **kwargs)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):  # what the library does
             signal.raise_signal(signal.SIGTERM)
-        except KeyboardInterrupt:
-            pass  # what the library does
         return loaded
 
     monkeypatch.setattr(datasets, "load", load_then_swallow)

@@ -7,6 +7,7 @@ import itertools
 import numpy as np
 from flwr.app import Array, ArrayRecord, Error, Message, MetricRecord, RecordDict
 from flwr.app.metadata import Metadata
+from flwr.common.constant import ErrorCode
 
 _node_ids = itertools.count(1)
 
@@ -21,9 +22,12 @@ def reply(metrics: dict, arrays: dict[str, np.ndarray] | None = None) -> Message
     return Message(content=content, metadata=_metadata())
 
 
-def failed_reply(reason: str) -> Message:
-    """The reply Flower makes for a site whose ClientApp raised."""
-    return Message(error=Error(code=0, reason=reason), metadata=_metadata())
+def failed_reply(
+    reason: str, code: int = ErrorCode.CLIENT_APP_RAISED_EXCEPTION
+) -> Message:
+    """The reply Flower makes for a site whose ClientApp raised (or, with
+    another code, whose process ended without a reply)."""
+    return Message(error=Error(code=code, reason=reason), metadata=_metadata())
 
 
 def _metadata() -> Metadata:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from flwr.common.constant import ErrorCode
 from flwr.serverapp.strategy import FedAvg
 
+from phibench.errors import InputError, RunFailure
 from phibench.federated.strategies import (
     AggregationError,
     FiniteGuard,
+    SiteLost,
     StrategyConfig,
     build_strategy,
     check_finite,
@@ -70,6 +73,43 @@ def test_a_round_with_failed_sites_names_how_many_not_zero_examples():
         AggregationError, match=r"round 2: 2 of 3 sites failed to train \(overflow\)"
     ):
         strategy.aggregate_train(2, replies)
+
+
+@pytest.mark.parametrize(
+    "code",
+    [ErrorCode.UNKNOWN, ErrorCode.NODE_UNAVAILABLE, ErrorCode.CLIENT_APP_CRASHED],
+)
+def test_a_site_whose_process_died_is_a_run_failure_not_bad_input(code):
+    """Flower reports a Ray worker killed from outside as an error of code
+    UNKNOWN; no setting can mend that, so it is exit 3, not 2."""
+    strategy, _ = build_strategy(StrategyConfig("fedavg", n_sites=3))
+    died = "<class 'ray.exceptions.ActorDiedError'>:<'The actor died unexpectedly'>"
+    replies = [
+        reply({"num-examples": 40, "unit-weight": 1.0}, {"w": np.array([0.5])}),
+        failed_reply("overflow"),
+        failed_reply(died, code),
+    ]
+    with pytest.raises(SiteLost) as raised:
+        strategy.aggregate_train(3, replies)
+    assert str(raised.value) == (
+        "round 3: 1 of 3 sites' processes ended without a reply to train "
+        "(ActorDiedError: The actor died unexpectedly)"
+    )
+    assert isinstance(raised.value, RunFailure)
+    assert not isinstance(raised.value, InputError)
+
+
+def test_a_failed_evaluation_is_refused_not_averaged_over_fewer_sites():
+    strategy, _ = build_strategy(StrategyConfig("fedavg", n_sites=2))
+    replies = [
+        reply({"num-examples": 40, "unit-weight": 1.0, "accuracy": 0.9, "loss": 0.3}),
+        failed_reply("bad shape"),
+    ]
+    with pytest.raises(
+        AggregationError,
+        match=r"round 1: 1 of 2 sites failed to evaluate \(bad shape\)",
+    ):
+        strategy.aggregate_evaluate(1, replies)
 
 
 def test_plain_flower_fedavg_would_fail_on_all_empty_sites():

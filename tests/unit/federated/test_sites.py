@@ -92,8 +92,8 @@ def test_a_site_without_a_test_patient_is_refused_naming_the_remedy():
     )
     with pytest.raises(
         InputError,
-        match="^site small has 5 admissions and none in its test split, so it "
-        "cannot be scored; raise it$",
+        match=r"^site small has 5 admissions and none in its test split, so it "
+        r"cannot be scored; raise it$",
     ):
         sites.require_test_patients(cohort, remedy="raise it")
     sites.require_test_patients(cohort.filter(pl.col("site") == "big"), remedy="")
@@ -116,7 +116,9 @@ def test_label_skew_makes_sites_of_the_requested_size():
 
 def test_label_skew_refuses_infeasible_sizes():
     cohort = cohort_with({"a": 100}, deaths_every=50)  # 2 deaths
-    with pytest.raises(InputError, match="label skew infeasible: 5 sites x 40 rows"):
+    with pytest.raises(
+        InputError, match=r"--skew 5,40,1 is infeasible: 5 sites x 40 rows"
+    ):
         sites.dirichlet_label_skew(cohort, n_sites=5, site_size=40, alpha=1, seed=1)
 
 
