@@ -330,10 +330,6 @@ def _private_environment(root: Path) -> None:
     # PyTorch's compile cache (an empty folder, made while training) stays in
     # the work folder instead of $TMPDIR/torchinductor_USER.
     os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(root / "torchinductor"))
-    # Ray's C++ core writes its warnings and errors (a Ray process killed from
-    # outside) straight to the console, beside phibench's one line; Ray's log
-    # files, in the work folder, still get them.
-    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
     from phibench.federated.env import configure_flower
 
     configure_flower(root / "flwr")
