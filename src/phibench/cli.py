@@ -17,6 +17,7 @@ import math
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
@@ -75,6 +76,14 @@ def _main(argv: list[str] | None) -> int:
     except RunFailure as error:
         print(f"phibench: error: {error}; no result was written", file=sys.stderr)
         return EXIT_RUN_FAILED
+    except _InterruptedAfterResults as stopped:
+        with contextlib.suppress(OSError):
+            print(
+                f"phibench: interrupted while printing; the results are complete "
+                f"in {stopped.run_dir}",
+                file=sys.stderr,
+            )
+        return 130
     except KeyboardInterrupt:
         with contextlib.suppress(OSError):  # SIGHUP: the terminal may be gone
             print("phibench: interrupted; no result was written", file=sys.stderr)
@@ -228,7 +237,25 @@ def _run_dp_analytics(args: argparse.Namespace) -> int:
     result = run_job(options)
     from phibench.report.summary import print_result
 
-    print_result(result, fmt=args.format)
+    return report_run(result, lambda: print_result(result, fmt=args.format))
+
+
+class _InterruptedAfterResults(KeyboardInterrupt):
+    """A Ctrl-C while a finished run prints its table: its folder is whole."""
+
+    def __init__(self, run_dir: Path) -> None:
+        super().__init__(str(run_dir))
+        self.run_dir = run_dir
+
+
+def report_run(result, print_table: Callable[[], None]) -> int:
+    """Print a finished run's table and return its exit code. The run folder
+    is complete by now, so a Ctrl-C while printing (output piped into a
+    stalled reader, say) says where the results are instead of "no result"."""
+    try:
+        print_table()
+    except KeyboardInterrupt:
+        raise _InterruptedAfterResults(result.run_dir) from None
     return finish_run(result)
 
 

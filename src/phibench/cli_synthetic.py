@@ -50,7 +50,7 @@ def add_run_parser(commands) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from phibench.cli import finish_run, parse_epsilons
+    from phibench.cli import parse_epsilons, report_run
     from phibench.runner.synthetic_job import JobOptions, run_job
     from phibench.synthetic.benchmark import Settings
     from phibench.synthetic.generators import parse_generators
@@ -80,8 +80,7 @@ def _run(args: argparse.Namespace) -> int:
             settings=settings,
         )
     )
-    _print(result, args.format)
-    return finish_run(result)
+    return report_run(result, lambda: _print(result, args.format))
 
 
 def _print(result, fmt: str) -> None:

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from phibench.cli import finish_run
+from phibench.cli import report_run
 
 
 def add_run_parser(commands: Any) -> None:
@@ -76,8 +76,7 @@ def run_text_deid(args: argparse.Namespace) -> int:
         tracking_uri=args.tracking_uri,
     )
     result = run_job(options)
-    print_result(result, fmt=args.format)
-    return finish_run(result)
+    return report_run(result, lambda: print_result(result, fmt=args.format))
 
 
 def print_result(result: Any, *, fmt: str) -> None:

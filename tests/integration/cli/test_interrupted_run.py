@@ -93,3 +93,30 @@ def test_a_stop_a_library_swallowed_still_stops_the_run(tmp_path, capsys, monkey
     assert not out.exists()
     assert not store.exists()  # no MLflow run either
     assert signal.getsignal(signal.SIGTERM) is before  # given back to the caller
+
+
+def test_a_ctrl_c_while_the_table_prints_says_where_the_results_are(
+    tmp_path, capsys, monkeypatch
+):
+    """The run folder is complete before the table is printed: a Ctrl-C
+    there (output piped into a stalled reader) must not say "no result"."""
+    from phibench.report import summary
+    from tests.conftest import run_cli
+
+    def stalled(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(summary, "print_result", stalled)
+    out = tmp_path / "runs"
+    code, _, err = run_cli(
+        ["run", "dp-analytics", "--n-admissions", "2000", "--out", str(out),
+         "--tracking-uri", f"sqlite:///{tmp_path / 'm.db'}"],
+        capsys,
+    )  # fmt: skip
+    (run_dir,) = out.iterdir()
+    assert (code, err) == (
+        130,
+        "phibench: interrupted while printing; the results are complete in "
+        f"{run_dir}\n",
+    )
+    assert (run_dir / "metrics.json").is_file()
