@@ -29,7 +29,8 @@ def auroc_per_round_plot(metrics: dict[str, Any], path: Path, *, title: str) -> 
     axes.set_ylabel("AUROC on the union of the sites' test splits")
     axes.set_title(title, fontsize=10)
     axes.grid(True, alpha=0.3)
-    axes.legend(fontsize=7, loc="best")
+    if axes.get_legend_handles_labels()[0]:  # no curve when AUROC is undefined
+        axes.legend(fontsize=7, loc="best")
     figure.tight_layout()
     figure.savefig(path)
     plt.close(figure)

@@ -51,7 +51,10 @@ def _interval(entry: dict[str, Any]) -> str:
 
 
 def _num(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3f}"
+    if value is None:
+        return "-"
+    # an ε of 1e300 would print 300 digits
+    return f"{value:.3f}" if abs(value) < 1e5 else f"{value:.3g}"
 
 
 def _rounds(values: list[int | None]) -> str:
