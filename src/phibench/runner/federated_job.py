@@ -15,7 +15,7 @@ import polars as pl
 
 from phibench.data import datasets
 from phibench.errors import InputError
-from phibench.federated.settings import Settings
+from phibench.federated.settings import DP_STRATEGIES, Settings
 from phibench.runner import provenance, rundir
 from phibench.runner.dp_analytics_job import JobResult
 from phibench.spec import packaged_spec
@@ -173,6 +173,7 @@ def _load_sites(options: JobOptions):
         else f"raise --min-site-size (now {options.settings.min_site_size}, "
         "default 200) so that small hospitals are grouped into larger sites",
     )
+    _check_delta(options.settings, n_sites=len(grouping.n_source_sites))
     logger.info(
         "dataset %s: %d admissions at %d source sites grouped into %d sites",
         loaded.dataset_id,
@@ -190,6 +191,19 @@ def _load_sites(options: JobOptions):
             else "use a multi-site dataset or --skew",
         )
     return loaded, cohort, grouping, seeds
+
+
+def _check_delta(settings: Settings, *, n_sites: int) -> None:
+    """Flower's DP protects a site: a δ of 1/n_sites or more would allow
+    releasing one whole site's update outright."""
+    if not any(s in DP_STRATEGIES for s in settings.strategies):
+        return
+    if settings.delta * n_sites >= 1:
+        raise InputError(
+            f"--delta {settings.delta:g}: DP's privacy unit here is a site, and with "
+            f"{n_sites} sites δ must be below 1/{n_sites}; use a far smaller one, "
+            "e.g. 1e-5"
+        )
 
 
 def _cross_site_cohort(options: JobOptions, seed: int) -> pl.DataFrame | None:

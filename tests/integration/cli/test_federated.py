@@ -33,6 +33,11 @@ def _one_error_line(err: str) -> str:
             "--epsilons 1: no DP strategy in --strategy 'fedavg' would use it",
         ),
         (["--skew", "5,abc"], "--skew '5,abc': give N_SITES,SITE_SIZE,ALPHA"),
+        (
+            ["--delta", "0.9999"],
+            "--delta 0.9999: DP's privacy unit here is a site, and with 6 sites δ "
+            "must be below 1/6; use a far smaller one, e.g. 1e-5",
+        ),
         (["--skew", "4,300,0.5,9"], "--skew '4,300,0.5,9': give N_SITES,SITE_SIZE"),
         (["--skew", "4,300,inf"], "--skew '4,300,inf': N_SITES and SITE_SIZE must"),
         (["--skew", "4,300,nan"], "ALPHA a finite number above 0"),
