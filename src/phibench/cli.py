@@ -17,12 +17,12 @@ import math
 import signal
 import sys
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
 from phibench import interrupts
 from phibench.errors import InputError, RunFailure
+from phibench.runner import rundir
 
 EXIT_OK, EXIT_CRITERION_FAILED, EXIT_BAD_INPUT, EXIT_RUN_FAILED = 0, 1, 2, 3
 
@@ -63,6 +63,7 @@ def _main(argv: list[str] | None) -> int:
     args = parser.parse_args(argv)
     _console_logging()
     interrupts.forget_stops()
+    rundir.forget_published()
     if threading.current_thread() is threading.main_thread():
         for signum in interrupts.STOP_SIGNALS:
             # left alone when ignored: `nohup`, a shell's background job
@@ -76,17 +77,9 @@ def _main(argv: list[str] | None) -> int:
     except RunFailure as error:
         print(f"phibench: error: {error}; no result was written", file=sys.stderr)
         return EXIT_RUN_FAILED
-    except _InterruptedAfterResults as stopped:
-        with contextlib.suppress(OSError):
-            print(
-                f"phibench: interrupted while printing; the results are complete "
-                f"in {stopped.run_dir}",
-                file=sys.stderr,
-            )
-        return 130
     except KeyboardInterrupt:
         with contextlib.suppress(OSError):  # SIGHUP: the terminal may be gone
-            print("phibench: interrupted; no result was written", file=sys.stderr)
+            print(f"phibench: {_interrupted()}", file=sys.stderr)
         return 130
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
@@ -237,26 +230,20 @@ def _run_dp_analytics(args: argparse.Namespace) -> int:
     result = run_job(options)
     from phibench.report.summary import print_result
 
-    return report_run(result, lambda: print_result(result, fmt=args.format))
-
-
-class _InterruptedAfterResults(KeyboardInterrupt):
-    """A Ctrl-C while a finished run prints its table: its folder is whole."""
-
-    def __init__(self, run_dir: Path) -> None:
-        super().__init__(str(run_dir))
-        self.run_dir = run_dir
-
-
-def report_run(result, print_table: Callable[[], None]) -> int:
-    """Print a finished run's table and return its exit code. The run folder
-    is complete by now, so a Ctrl-C while printing (output piped into a
-    stalled reader, say) says where the results are instead of "no result"."""
-    try:
-        print_table()
-    except KeyboardInterrupt:
-        raise _InterruptedAfterResults(result.run_dir) from None
+    print_result(result, fmt=args.format)
     return finish_run(result)
+
+
+def _interrupted() -> str:
+    """What a stop left: nothing, or a complete run folder (the stop came
+    while MLflow recorded it or while its table printed)."""
+    done = rundir.published()
+    if not done:
+        return "interrupted; no result was written"
+    return (
+        f"interrupted after the results were written, complete, to {done[-1]}; "
+        "if MLflow was still recording them, its run is marked KILLED"
+    )
 
 
 def finish_run(result) -> int:

@@ -130,7 +130,7 @@ def _skew(text: str | None, min_site_size: int):
 
 
 def _run(args: argparse.Namespace) -> int:
-    from phibench.cli import report_run
+    from phibench.cli import finish_run
     from phibench.runner.federated_job import JobOptions, run_job
 
     settings = _settings(args)
@@ -147,7 +147,8 @@ def _run(args: argparse.Namespace) -> int:
         label_skew=_skew(args.skew, settings.min_site_size),
     )
     result = run_job(options)
-    return report_run(result, lambda: _print(result, args.format))
+    _print(result, args.format)
+    return finish_run(result)
 
 
 def _print(result, fmt: str) -> None:

@@ -50,7 +50,7 @@ def add_run_parser(commands) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from phibench.cli import parse_epsilons, report_run
+    from phibench.cli import finish_run, parse_epsilons
     from phibench.runner.synthetic_job import JobOptions, run_job
     from phibench.synthetic.benchmark import Settings
     from phibench.synthetic.generators import parse_generators
@@ -80,7 +80,8 @@ def _run(args: argparse.Namespace) -> int:
             settings=settings,
         )
     )
-    return report_run(result, lambda: _print(result, args.format))
+    _print(result, args.format)
+    return finish_run(result)
 
 
 def _print(result, fmt: str) -> None:

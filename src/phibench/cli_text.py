@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from phibench.cli import report_run
+from phibench.cli import finish_run
 
 
 def add_run_parser(commands: Any) -> None:
@@ -76,7 +76,8 @@ def run_text_deid(args: argparse.Namespace) -> int:
         tracking_uri=args.tracking_uri,
     )
     result = run_job(options)
-    return report_run(result, lambda: print_result(result, fmt=args.format))
+    print_result(result, fmt=args.format)
+    return finish_run(result)
 
 
 def print_result(result: Any, *, fmt: str) -> None:

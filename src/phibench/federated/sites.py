@@ -125,7 +125,8 @@ def require_test_patients(cohort: pl.DataFrame, *, remedy: str) -> None:
         part = cohort.filter(pl.col("site") == name)
         if part.filter(pl.col("split") == "test").height == 0:
             raise InputError(
-                f"site {name} has {part.height} admissions and none in its test "
+                f"site {name} has {part.height} admission"
+                f"{'s' if part.height != 1 else ''} and none in its test "
                 f"split, so it cannot be scored; {remedy}"
             )
 

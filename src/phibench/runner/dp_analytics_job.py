@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,9 +73,10 @@ def run_job(options: JobOptions) -> JobResult:
     name = rundir.run_name(BENCHMARK_ID, options.dataset_id)
 
     with rundir.staged_run(options.out_dir, name) as (partial, final):
-        result = _run_in(partial, options, spec, seeds, name)
-        result.run_dir = final
-    return result
+        record = _run_in(partial, options, spec, seeds, name)
+    # MLflow records the published folder: a stop while it records leaves
+    # the results whole, and the MLflow run KILLED
+    return record(final)
 
 
 def _validate(options: JobOptions) -> None:
@@ -96,7 +99,8 @@ def _run_in(
     spec: BenchmarkSpec,
     seeds: SeedPlan,
     name: str,
-) -> JobResult:
+) -> Callable[[Path], JobResult]:
+    """Run, write the folder, and return how MLflow records it once published."""
     started = time.perf_counter()
     loaded = datasets.load(
         options.dataset_id,
@@ -150,8 +154,12 @@ def _run_in(
         f"(patient unit, cap {settings.contribution_cap}, {settings.trials} trials)",
     )
 
+    return functools.partial(_track, options, name, loaded, params, metrics)
+
+
+def _track(options, name, loaded, params, metrics, folder: Path) -> JobResult:
     tracking_uri = options.tracking_uri or default_tracking_uri(workdir=Path.cwd())
-    result = JobResult(partial, metrics["criteria"], metrics, tracking_uri, None)
+    result = JobResult(folder, metrics["criteria"], metrics, tracking_uri, None)
     try:
         result.mlflow_run_id = log_run(
             tracking_uri=tracking_uri,
@@ -159,7 +167,7 @@ def _run_in(
             run_name=name,
             params=params,
             metrics=mlflow_metrics(metrics),
-            artifacts_dir=partial,
+            artifacts_dir=folder,
             tags={"dataset": loaded.dataset_id, "benchmark": BENCHMARK_ID},
             data_use=loaded.data_use,
             row_level_artifacts=(),  # every file of this run is an aggregate

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,9 +69,10 @@ def run_job(options: JobOptions) -> JobResult:
     # Flower's INFO records (noise applied, rounds) belong in run.log too
     loggers = ("phibench", "flwr")
     with rundir.staged_run(options.out_dir, name, loggers=loggers) as (partial, final):
-        result = _run_in(partial, options, name)
-        result.run_dir = final
-    return result
+        record = _run_in(partial, options, name)
+    # MLflow records the published folder: a stop while it records leaves
+    # the results whole, and the MLflow run KILLED
+    return record(final)
 
 
 def _validate(options: JobOptions) -> None:
@@ -96,7 +98,10 @@ def _validate(options: JobOptions) -> None:
     require_extra()
 
 
-def _run_in(partial: Path, options: JobOptions, name: str) -> JobResult:
+def _run_in(
+    partial: Path, options: JobOptions, name: str
+) -> Callable[[Path], JobResult]:
+    """Run, write the folder, and return how MLflow records it once published."""
     from phibench.federated import benchmark, criteria
     from phibench.federated.plots import auroc_per_round_plot, per_site_plot
 
@@ -127,7 +132,7 @@ def _run_in(partial: Path, options: JobOptions, name: str) -> JobResult:
     )
     auroc_per_round_plot(metrics, partial / "auroc_per_round.png", title=title)
     per_site_plot(metrics, partial / "per_site_auroc.png", title=title)
-    return _track(partial, options, name, loaded, params, metrics)
+    return functools.partial(_track, options, name, loaded, params, metrics)
 
 
 def _load_sites(options: JobOptions):
@@ -298,11 +303,11 @@ def _versions(*names: str) -> dict[str, str | None]:
     return out
 
 
-def _track(partial, options, name, loaded, params, metrics) -> JobResult:
+def _track(options, name, loaded, params, metrics, folder: Path) -> JobResult:
     from phibench.federated.report import mlflow_metrics
 
     tracking_uri = options.tracking_uri or default_tracking_uri(workdir=Path.cwd())
-    result = JobResult(partial, metrics["criteria"], metrics, tracking_uri, None)
+    result = JobResult(folder, metrics["criteria"], metrics, tracking_uri, None)
     try:
         result.mlflow_run_id = log_run(
             tracking_uri=tracking_uri,
@@ -310,7 +315,7 @@ def _track(partial, options, name, loaded, params, metrics) -> JobResult:
             run_name=name,
             params=params,
             metrics=mlflow_metrics(metrics),
-            artifacts_dir=partial,
+            artifacts_dir=folder,
             tags={"dataset": loaded.dataset_id, "benchmark": BENCHMARK_ID},
             data_use=loaded.data_use,
             row_level_artifacts=(),  # every file of this run is an aggregate

@@ -64,6 +64,21 @@ def out_dir_kept_only_on_success(out_dir: Path) -> Iterator[Path]:
         raise
 
 
+#: Run folders put in place since the command began (see `published`).
+_published: list[Path] = []
+
+
+def published() -> list[Path]:
+    """Run folders renamed into place since `forget_published`: a command
+    stopped after this point has complete results to point at."""
+    return list(_published)
+
+
+def forget_published() -> None:
+    """A new command starts with no folder published."""
+    _published.clear()
+
+
 @contextmanager
 def staged_run_dir(out_dir: Path, name: str) -> Iterator[Path]:
     """Yield a partial folder; on success it becomes `out_dir/name`."""
@@ -78,6 +93,7 @@ def staged_run_dir(out_dir: Path, name: str) -> Iterator[Path]:
         yield partial
         check_not_stopped()  # a stop a library swallowed still stops the run
         os.replace(partial, final)
+        _published.append(final)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise

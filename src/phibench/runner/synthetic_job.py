@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,9 +62,10 @@ def run_job(options: JobOptions) -> JobResult:
         check_tracking_uri(options.tracking_uri)
     name = rundir.run_name(BENCHMARK_ID, options.dataset_id)
     with rundir.staged_run(options.out_dir, name) as (partial, final):
-        result = _run_in(partial, options, settings, spec, name)
-        result.run_dir = final
-    return result
+        record = _run_in(partial, options, settings, spec, name)
+    # MLflow records the published folder: a stop while it records leaves
+    # the results whole, and the MLflow run KILLED
+    return record(final)
 
 
 def _require_extra() -> None:
@@ -95,7 +98,8 @@ def seed_plan(root: int, repeats: int) -> dict[str, Any]:
 
 def _run_in(
     partial: Path, options: JobOptions, settings: Any, spec: Any, name: str
-) -> JobResult:
+) -> Callable[[Path], JobResult]:
+    """Run, write the folder, and return how MLflow records it once published."""
     from phibench.synthetic import benchmark, report
     from phibench.synthetic.table import modelling_table
 
@@ -149,21 +153,21 @@ def _run_in(
         title=f"synthetic on {loaded.dataset_id}: TSTR AUROC vs epsilon "
         f"(patient unit, {settings.repeats} repeats)",
     )
-    return _track(partial, options, loaded, params, metrics, name)
+    return functools.partial(_track, options, loaded, params, metrics, name)
 
 
 def _track(
-    partial: Path,
     options: JobOptions,
     loaded: Any,
     params: dict,
     metrics: dict,
     name: str,
+    folder: Path,
 ) -> JobResult:
     from phibench.synthetic import report
 
     tracking_uri = options.tracking_uri or default_tracking_uri(workdir=Path.cwd())
-    result = JobResult(partial, metrics["criteria"], metrics, tracking_uri, None)
+    result = JobResult(folder, metrics["criteria"], metrics, tracking_uri, None)
     try:
         result.mlflow_run_id = log_run(
             tracking_uri=tracking_uri,
@@ -171,7 +175,7 @@ def _track(
             run_name=name,
             params=params,
             metrics=report.mlflow_metrics(metrics),
-            artifacts_dir=partial,
+            artifacts_dir=folder,
             tags={"dataset": loaded.dataset_id, "benchmark": BENCHMARK_ID},
             data_use=loaded.data_use,
             row_level_artifacts=(),  # synthetic rows are never written to the run

@@ -11,8 +11,10 @@ Which notes train and which score (the fixed rule, also in the spec):
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -131,9 +133,10 @@ def run_job(options: TextJobOptions) -> JobResult:
     seeds = TextSeeds.from_root(options.seed)
     name = rundir.run_name(BENCHMARK_ID, options.corpus)
     with rundir.staged_run(options.out_dir, name) as (partial, final):
-        result = _run_in(partial, options, seeds, name)
-        result.run_dir = final
-    return result
+        record = _run_in(partial, options, seeds, name)
+    # MLflow records the published folder: a stop while it records leaves
+    # the results whole, and the MLflow run KILLED
+    return record(final)
 
 
 def load_parts(options: TextJobOptions, seeds: TextSeeds) -> tuple[Corpus, Corpus]:
@@ -206,7 +209,8 @@ def score_system(
 
 def _run_in(
     partial: Path, options: TextJobOptions, seeds: TextSeeds, name: str
-) -> JobResult:
+) -> Callable[[Path], JobResult]:
+    """Run, write the folder, and return how MLflow records it once published."""
     started = time.perf_counter()
     spec = packaged_spec(BENCHMARK_ID)
     training, test = load_parts(options, seeds)
@@ -240,7 +244,7 @@ def _run_in(
     chosen = options.surrogate_system or metrics["best_system"]
     params = _params(options, seeds, test, training, settings, chosen)
     _write_outputs(partial, options, metrics, params, test, all_predictions, seeds)
-    return _track(partial, options, metrics, params, name, test)
+    return functools.partial(_track, options, metrics, params, name, test)
 
 
 def _params(
@@ -317,17 +321,17 @@ def _write_outputs(
 
 
 def _track(
-    partial: Path,
     options: TextJobOptions,
     metrics: dict[str, Any],
     params: dict[str, Any],
     name: str,
     test: Corpus,
+    folder: Path,
 ) -> JobResult:
     """MLflow gets aggregates only: note text stays in the local run folder."""
     tracking_uri = options.tracking_uri or default_tracking_uri(workdir=Path.cwd())
-    result = JobResult(partial, metrics["criteria"], metrics, tracking_uri, None)
-    with report.aggregate_copy(partial) as aggregates:
+    result = JobResult(folder, metrics["criteria"], metrics, tracking_uri, None)
+    with report.aggregate_copy(folder) as aggregates:
         try:
             result.mlflow_run_id = log_run(
                 tracking_uri=tracking_uri,

@@ -86,6 +86,11 @@ def check_tracking_uri(tracking_uri: str) -> None:
     """
     if not tracking_uri.strip():
         raise InputError("--tracking-uri is empty; give a URI or leave the flag out")
+    if tracking_uri != tracking_uri.strip():
+        raise InputError(
+            f"--tracking-uri {_safe_uri(tracking_uri)!r} starts or ends with a "
+            "space; remove it (quote a path that holds spaces)"
+        )
     scheme = urllib.parse.urlsplit(tracking_uri).scheme.split("+")[0]
     if scheme not in _TRACKING_SCHEMES:
         raise InputError(
@@ -130,8 +135,8 @@ def _check_sqlite_form(tracking_uri: str) -> Path:
     whose file MLflow, SQLAlchemy and phibench all agree on."""
     if tracking_uri in {"sqlite://", "sqlite+pysqlite://"} or (
         tracking_uri.startswith(_SQLITE_FORMS)
-        and tracking_uri.partition(":///")[2] == ":memory:"
-    ):
+        and tracking_uri.partition(":///")[2] in {"", ":memory:"}
+    ):  # SQLAlchemy opens an empty file name in memory too
         raise InputError(
             f"--tracking-uri {tracking_uri!r} is an in-memory SQLite store, lost "
             "at exit; give a database file, e.g. sqlite:///runs/mlflow.db"

@@ -95,28 +95,47 @@ def test_a_stop_a_library_swallowed_still_stops_the_run(tmp_path, capsys, monkey
     assert signal.getsignal(signal.SIGTERM) is before  # given back to the caller
 
 
-def test_a_ctrl_c_while_the_table_prints_says_where_the_results_are(
-    tmp_path, capsys, monkeypatch
+@pytest.mark.parametrize("when", ["mlflow", "table"])
+def test_a_stop_after_the_folder_is_published_says_where_the_results_are(
+    tmp_path, capsys, monkeypatch, when
 ):
-    """The run folder is complete before the table is printed: a Ctrl-C
-    there (output piped into a stalled reader) must not say "no result"."""
+    """The folder is put in place before MLflow records it and before the
+    table is printed: a stop there keeps it, says where it is, and leaves the
+    MLflow run KILLED, not FINISHED."""
+    import mlflow
+
     from phibench.report import summary
     from tests.conftest import run_cli
 
-    def stalled(*args, **kwargs):
-        raise KeyboardInterrupt
+    if when == "mlflow":
+        log_batch = mlflow.MlflowClient.log_batch
 
-    monkeypatch.setattr(summary, "print_result", stalled)
-    out = tmp_path / "runs"
+        def interrupted(self, *args, **kwargs):
+            log_batch(self, *args, **kwargs)
+            signal.raise_signal(signal.SIGINT)
+
+        monkeypatch.setattr(mlflow.MlflowClient, "log_batch", interrupted)
+    else:
+
+        def stalled(*args, **kwargs):
+            raise KeyboardInterrupt  # output piped into a stalled reader
+
+        monkeypatch.setattr(summary, "print_result", stalled)
+    out, uri = tmp_path / "runs", f"sqlite:///{tmp_path / 'm.db'}"
     code, _, err = run_cli(
         ["run", "dp-analytics", "--n-admissions", "2000", "--out", str(out),
-         "--tracking-uri", f"sqlite:///{tmp_path / 'm.db'}"],
+         "--tracking-uri", uri],
         capsys,
     )  # fmt: skip
     (run_dir,) = out.iterdir()
     assert (code, err) == (
         130,
-        "phibench: interrupted while printing; the results are complete in "
-        f"{run_dir}\n",
+        "phibench: interrupted after the results were written, complete, to "
+        f"{run_dir}; if MLflow was still recording them, its run is marked KILLED\n",
     )
-    assert (run_dir / "metrics.json").is_file()
+    assert {p.name for p in run_dir.iterdir()} >= {"metrics.json", "params.json"}
+    client = mlflow.MlflowClient(tracking_uri=uri)
+    (run,) = client.search_runs(
+        [client.get_experiment_by_name("phibench-dp-analytics").experiment_id]
+    )
+    assert run.info.status == ("KILLED" if when == "mlflow" else "FINISHED")

@@ -422,6 +422,10 @@ def test_a_sqlite_store_phibench_cannot_write_is_refused_before_the_run(
         ("sqlite:///{db}?mode=rwc", r"holds a query \('\?'\)"),
         ("sqlite:///:memory:", "is an in-memory SQLite store"),
         ("sqlite+pysqlite://", "is an in-memory SQLite store"),
+        ("sqlite:///", "is an in-memory SQLite store"),
+        ("sqlite+pysqlite:///", "is an in-memory SQLite store"),
+        (" sqlite:///{db}", "starts or ends with a space; remove it"),
+        ("sqlite:///{db} ", "starts or ends with a space; remove it"),
     ],
 )
 def test_a_sqlite_uri_sqlalchemy_would_read_otherwise_is_refused(
