@@ -50,9 +50,11 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if in_main_thread and argv is None:
             # The command is over: its results are written, or it said why
-            # not. A Ctrl-C while Python shuts down (PyTorch's exit handlers
-            # take a moment) would only print a traceback from them.
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            # not. A stop while Python shuts down (PyTorch's exit handlers
+            # take a moment) would only print a traceback from them, or end
+            # a complete run with a signal's exit status.
+            for signum in interrupts.STOP_SIGNALS:
+                signal.signal(signum, signal.SIG_IGN)
         for signum, handler in saved.items() if argv is not None else ():
             # a program that called main() gets its own handlers back
             signal.signal(signum, signal.SIG_DFL if handler is None else handler)
