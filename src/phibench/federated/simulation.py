@@ -76,6 +76,10 @@ RAY_LOCAL_CLUSTER_CONFIG = "provider:\n  type: local\n"
 #: Loggers whose records the child sends to phibench's handlers (run.log).
 FORWARDED_LOGGERS = ("flwr", "phibench")
 
+#: Set (to anything) to let the simulation process print the traceback of an
+#: unexpected error, e.g. Ray's own start-up failing; one line otherwise.
+TRACEBACK_ENV = "PHIBENCH_TRACEBACK"
+
 #: Errors the child may report that keep their type in phibench.
 _KNOWN_ERRORS: dict[str, type[Exception]] = {
     "AggregationError": AggregationError,
@@ -199,7 +203,10 @@ def _receive(connection: Connection, child: subprocess.Popen) -> list[JobOutcome
             name, message = payload
             if name in _KNOWN_ERRORS:
                 raise _KNOWN_ERRORS[name](message)
-            raise RunFailure(f"Flower's simulation failed: {name}: {message}")
+            raise RunFailure(
+                f"Flower's simulation failed: {name}: {message}; for its traceback, "
+                f"run again with {TRACEBACK_ENV}=1"
+            )
     raise RunFailure(
         "Flower's simulation process ended before finishing "
         f"({_how_it_ended(child, wait=5)})"
@@ -303,12 +310,29 @@ def child_main() -> None:
         )
         send(("done", outcomes))
     except BaseException as error:  # reported, not re-raised: phibench decides
-        if type(error).__name__ not in _KNOWN_ERRORS:
-            traceback.print_exc()  # a fault, not an input: keep its traceback
+        message = str(error)
+        if type(error).__name__ not in _KNOWN_ERRORS:  # a fault, not an input
+            if os.environ.get(TRACEBACK_ENV):
+                traceback.print_exc()
+            message = fault_summary(error)
         with contextlib.suppress(OSError):
-            send(("error", (type(error).__name__, str(error))))
+            send(("error", (type(error).__name__, message)))
     finally:
         connection.close()
+
+
+def fault_summary(error: BaseException, limit: int = 300) -> str:
+    """One line for an unexpected exception: its message and, when it was
+    raised from another, the first cause (Flower wraps Ray's errors twice)."""
+    root = error
+    while (cause := root.__cause__ or root.__context__) is not None:
+        root = cause
+    lines = str(error).strip().splitlines() or [""]
+    text = lines[0]
+    if root is not error:
+        cause_lines = str(root).strip().splitlines() or [""]
+        text += f" (first cause: {type(root).__name__}: {cause_lines[0]})"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _forward_logs(send) -> None:

@@ -160,8 +160,8 @@ def _refuse_failures(replies: list[Any], when: str, task: str) -> None:
     lost = [r for r in failed if r.error.code != ErrorCode.CLIENT_APP_RAISED_EXCEPTION]
     if lost:
         raise SiteLost(
-            f"{when}: {len(lost)} of {len(replies)} sites' processes ended without "
-            f"a reply to {task} ({_short_reason(lost[0].error.reason)})"
+            f"{when}: {len(lost)} of {len(replies)} sites got no reply to {task}: "
+            f"the process running them ended ({_short_reason(lost[0].error.reason)})"
         )
     raise AggregationError(
         f"{when}: {len(failed)} of {len(replies)} sites failed to {task} "

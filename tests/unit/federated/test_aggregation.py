@@ -92,8 +92,8 @@ def test_a_site_whose_process_died_is_a_run_failure_not_bad_input(code):
     with pytest.raises(SiteLost) as raised:
         strategy.aggregate_train(3, replies)
     assert str(raised.value) == (
-        "round 3: 1 of 3 sites' processes ended without a reply to train "
-        "(ActorDiedError: The actor died unexpectedly)"
+        "round 3: 1 of 3 sites got no reply to train: the process running them "
+        "ended (ActorDiedError: The actor died unexpectedly)"
     )
     assert isinstance(raised.value, RunFailure)
     assert not isinstance(raised.value, InputError)
