@@ -183,16 +183,12 @@ def _weights(replies: list[Any], key: str) -> list[float]:
 def _short_reason(reason: str | None, limit: int = 160) -> str:
     """The library's own message from a site's error, on one line. Flower
     wraps it as "<class 'module.Name'>:<'message'>", and a ClientApp's own
-    exception as "...occurred. Message: <the exception's message>"."""
+    exception as "...occurred. Message: <the exception's message>'>"."""
     text = " ".join((reason or "no reason given").split())
-    wrapped = re.fullmatch(r"<class '(?:[\w.]*\.)?(\w+)'>:<'(.*)'>", text)
-    if wrapped:
-        name, text = wrapped.groups()
-        text = (
-            text.rsplit("Message: ", 1)[1]
-            if "Message: " in text
-            else (f"{name}: {text}")
-        )
+    if "Message: " in text:
+        text = text.rsplit("Message: ", 1)[1].rstrip("'\">")
+    elif wrapped := re.fullmatch(r"<class '(?:[\w.]*\.)?([^']+)'>:<'(.*)'>", text):
+        text = "{}: {}".format(*wrapped.groups())
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

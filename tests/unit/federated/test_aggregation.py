@@ -99,6 +99,25 @@ def test_a_site_whose_process_died_is_a_run_failure_not_bad_input(code):
     assert not isinstance(raised.value, InputError)
 
 
+def test_a_clientapp_error_wrapped_by_ray_gives_the_sites_own_message():
+    """Flower's reason for a ClientApp that raised inside a Ray actor, as in
+    a real run (the class name holds parentheses, the text colour codes)."""
+    strategy, _ = build_strategy(StrategyConfig("fedavg", n_sites=2))
+    reason = (
+        "<class 'ray.exceptions.RayTaskError(ClientAppException)'>:<'"
+        "\x1b[36mray::ClientAppActor.run()\x1b[39m (pid=1, ip=127.0.0.1)\n"
+        "Exception ClientAppException occurred. Message: value cannot be "
+        "converted to type float without overflow'>"
+    )
+    replies = [failed_reply(reason), failed_reply(reason)]
+    with pytest.raises(AggregationError) as raised:
+        strategy.aggregate_train(1, replies)
+    assert str(raised.value) == (
+        "round 1: 2 of 2 sites failed to train (value cannot be converted to type "
+        "float without overflow); check the strategy's settings and the sites' data"
+    )
+
+
 def test_a_failed_evaluation_is_refused_not_averaged_over_fewer_sites():
     strategy, _ = build_strategy(StrategyConfig("fedavg", n_sites=2))
     replies = [
