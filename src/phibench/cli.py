@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         if in_main_thread
         else {}
     )
+    saved_hook = sys.unraisablehook
     try:
         return _main(argv)
     finally:
@@ -55,8 +56,9 @@ def main(argv: list[str] | None = None) -> int:
             # a complete run with a signal's exit status.
             for signum in interrupts.STOP_SIGNALS:
                 signal.signal(signum, signal.SIG_IGN)
+        if argv is not None:  # a program that called main() gets its own back
+            sys.unraisablehook = saved_hook
         for signum, handler in saved.items() if argv is not None else ():
-            # a program that called main() gets its own handlers back
             signal.signal(signum, signal.SIG_DFL if handler is None else handler)
 
 
@@ -66,13 +68,16 @@ def _main(argv: list[str] | None) -> int:
     _console_logging()
     interrupts.forget_stops()
     rundir.forget_published()
+    sys.unraisablehook = _quiet_dropped_stops(sys.unraisablehook)
     if threading.current_thread() is threading.main_thread():
         for signum in interrupts.STOP_SIGNALS:
             # left alone when ignored: `nohup`, a shell's background job
             if signal.getsignal(signum) is not signal.SIG_IGN:
                 signal.signal(signum, interrupts.stop)
     try:
-        return args.handler(args)
+        code = args.handler(args)
+        interrupts.check_not_stopped()  # a stop a library dropped on the way
+        return code
     except InputError as error:
         print(f"phibench: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -86,6 +91,23 @@ def _main(argv: list[str] | None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
         return EXIT_OK
+
+
+def _quiet_dropped_stops(hook):
+    """Python prints a KeyboardInterrupt raised inside a garbage-collection
+    callback or `__del__` as "Exception ignored" with a traceback, and drops
+    it. phibench's stop handler has recorded the stop by then, and the command
+    acts on it (`interrupts.check_not_stopped`): that traceback is noise."""
+    if getattr(hook, "phibench_quiet", False):
+        return hook
+
+    def quiet(unraisable) -> None:
+        if unraisable.exc_type is KeyboardInterrupt and interrupts.stop_recorded():
+            return
+        hook(unraisable)
+
+    quiet.phibench_quiet = True
+    return quiet
 
 
 def _console_logging() -> None:

@@ -91,6 +91,13 @@ def _settings(args: argparse.Namespace):
                 f"{chosen!r} would use it; add dp-fedavg or dp-fedavg-client, "
                 "or leave --epsilons out"
             )
+    if args.delta is not None:
+        chosen = args.strategy or ",".join(Settings().strategies)
+        if not any(s.strip() in DP_STRATEGIES for s in chosen.split(",")):
+            raise InputError(
+                f"--delta {args.delta:g}: no DP strategy in --strategy {chosen!r} "
+                "would use it; add dp-fedavg or dp-fedavg-client, or leave --delta out"
+            )
     if args.no_loso:
         changes["leave_one_site_out"] = False
     settings = replace(

@@ -42,6 +42,11 @@ def forget_stops() -> None:
     _stops.clear()
 
 
+def stop_recorded() -> bool:
+    """Whether a stop signal arrived since the command started."""
+    return bool(_stops)
+
+
 def check_not_stopped() -> None:
     """Raise KeyboardInterrupt if a stop signal arrived since the command
     started, even one a library caught and dropped."""

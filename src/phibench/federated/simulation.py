@@ -203,10 +203,12 @@ def _receive(connection: Connection, child: subprocess.Popen) -> list[JobOutcome
             name, message = payload
             if name in _KNOWN_ERRORS:
                 raise _KNOWN_ERRORS[name](message)
-            raise RunFailure(
-                f"Flower's simulation failed: {name}: {message}; for its traceback, "
-                f"run again with {TRACEBACK_ENV}=1"
+            hint = (
+                "its traceback is above"
+                if os.environ.get(TRACEBACK_ENV)
+                else f"for its traceback, run again with {TRACEBACK_ENV}=1"
             )
+            raise RunFailure(f"Flower's simulation failed: {name}: {message}; {hint}")
     raise RunFailure(
         "Flower's simulation process ended before finishing "
         f"({_how_it_ended(child, wait=5)})"

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from phibench.errors import InputError
-from phibench.interrupts import check_not_stopped
+from phibench.interrupts import check_not_stopped, interrupts_held
 
 
 def run_name(benchmark: str, dataset: str) -> str:
@@ -91,9 +91,10 @@ def staged_run_dir(out_dir: Path, name: str) -> Iterator[Path]:
     partial.chmod(0o777 & ~umask)  # mkdtemp makes it private; results are not
     try:
         yield partial
-        check_not_stopped()  # a stop a library swallowed still stops the run
-        os.replace(partial, final)
-        _published.append(final)
+        with interrupts_held():  # a folder in place is always known as such
+            check_not_stopped()  # a stop a library swallowed still stops the run
+            os.replace(partial, final)
+            _published.append(final)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise

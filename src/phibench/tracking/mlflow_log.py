@@ -45,10 +45,15 @@ _DISALLOWED_KEY_CHARS = re.compile(r"[^A-Za-z0-9_\-. /]")
 # - no usage reporting (MLflow honours DO_NOT_TRACK only when it equals "true",
 #   not "1", so its own switch is set);
 # - no "View run at <url>" lines written straight to stdout by the client after
-#   each run on a server, which would corrupt a `--format json` output.
+#   each run on a server, which would corrupt a `--format json` output;
+# - a server that answers with errors is given up on after about 10 s, not
+#   after MLflow's 7 retries with doubling waits (about 4 minutes, silent).
 _MLFLOW_ENV_DEFAULTS = {
     "MLFLOW_DISABLE_TELEMETRY": "true",
     "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true",
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "3",
+    "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+    "MLFLOW_HTTP_REQUEST_TIMEOUT": "30",
 }
 _NOISY_LOGGERS = ("mlflow", "alembic", "sqlalchemy", "huey")
 
@@ -476,6 +481,10 @@ def log_run(
             content.skipped_metrics,
         )
 
+    with interrupts_held():
+        # held: MLflow's import takes seconds, and a stop landing in one of
+        # the garbage-collection callbacks it sets off would be dropped
+        import mlflow  # noqa: F401
     check_not_stopped()  # a stop a library swallowed: record no run
     _check_server_reachable(tracking_uri)
     with _quiet_mlflow_loggers():
@@ -538,6 +547,7 @@ def _record(
                 check_artifacts(terms, artifact_uri=destination, row_level=row_level)
             run_id = client.create_run(experiment_id, run_name=run_name).info.run_id
             _fill(client, run_id, content, full_params, artifacts_dir)
+            check_not_stopped()  # one dropped before the hold: KILLED, not FINISHED
             client.set_terminated(run_id, "FINISHED")
     except BaseException as error:
         # an interrupt (Ctrl-C, SIGTERM) leaves the run KILLED, not RUNNING

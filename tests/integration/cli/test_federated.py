@@ -38,6 +38,10 @@ def _one_error_line(err: str) -> str:
             "--delta 0.9999: DP's privacy unit here is a site, and with 6 sites δ "
             "must be below 1/6; use a far smaller one, e.g. 1e-5",
         ),
+        (
+            ["--strategy", "fedavg", "--delta", "0.9"],
+            "--delta 0.9: no DP strategy in --strategy 'fedavg' would use it",
+        ),
         (["--skew", "4,300,0.5,9"], "--skew '4,300,0.5,9': give N_SITES,SITE_SIZE"),
         (["--skew", "4,300,inf"], "--skew '4,300,inf': N_SITES and SITE_SIZE must"),
         (["--skew", "4,300,nan"], "ALPHA a finite number above 0"),

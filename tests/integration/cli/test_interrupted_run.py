@@ -140,3 +140,44 @@ def test_a_stop_after_the_folder_is_published_says_where_the_results_are(
         [client.get_experiment_by_name("phibench-dp-analytics").experiment_id]
     )
     assert run.info.status == ("KILLED" if when == "mlflow" else "FINISHED")
+
+
+def test_a_stop_dropped_while_mlflow_records_still_ends_the_run_killed(
+    tmp_path, capsys, monkeypatch
+):
+    """A stop raised inside a garbage-collection callback is printed as
+    "Exception ignored" and dropped by Python (seen during MLflow's import):
+    the command still ends interrupted, quietly, and the run is KILLED."""
+    import mlflow
+
+    from phibench import interrupts
+    from phibench.tracking import mlflow_log
+    from tests.conftest import run_cli
+
+    quiet_loggers = mlflow_log._quiet_mlflow_loggers
+
+    @contextlib.contextmanager
+    def dropped_in_a_callback():
+        class Finalised:
+            def __del__(self):
+                interrupts.stop(signal.SIGTERM, None)
+
+        Finalised()  # Python reports and drops the KeyboardInterrupt
+        with quiet_loggers():
+            yield
+
+    monkeypatch.setattr(mlflow_log, "_quiet_mlflow_loggers", dropped_in_a_callback)
+    out, uri = tmp_path / "runs", f"sqlite:///{tmp_path / 'm.db'}"
+    code, _, err = run_cli(
+        ["run", "dp-analytics", "--n-admissions", "2000", "--out", str(out),
+         "--tracking-uri", uri],
+        capsys,
+    )  # fmt: skip
+    assert code == 130
+    assert err.startswith("phibench: interrupted after the results were written")
+    assert len(err.splitlines()) == 1  # no "Exception ignored" traceback
+    client = mlflow.MlflowClient(tracking_uri=uri)
+    (run,) = client.search_runs(
+        [client.get_experiment_by_name("phibench-dp-analytics").experiment_id]
+    )
+    assert run.info.status == "KILLED"

@@ -254,6 +254,42 @@ def test_server_error_raises_tracking_error(
     assert "\n" not in message
 
 
+class _Failing(http.server.BaseHTTPRequestHandler):
+    """A server that answers every request with 500, counting them."""
+
+    requests = 0
+
+    def do_GET(self) -> None:
+        type(self).requests += 1
+        self.send_error(500)
+
+    do_POST = do_GET
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_a_failing_server_is_given_up_on_after_three_retries(
+    artifacts: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """phibench's default: MLflow's own (7 retries, doubling waits) kept the
+    command silent for about 4 minutes before it said anything."""
+    assert os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] == "3"
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "0")  # no waits here
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Failing)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(TrackingError, match="too many 500 error responses"):
+            _log(f"http://127.0.0.1:{server.server_address[1]}", artifacts)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    # the reachability probe, then MLflow's first call and its 3 retries
+    assert _Failing.requests == 1 + 4
+
+
 def test_credentials_are_not_echoed(artifacts: Path) -> None:
     uri = f"http://user:secret@127.0.0.1:{_free_port()}"
 
