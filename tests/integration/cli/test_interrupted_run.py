@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -72,7 +73,6 @@ def test_a_stop_a_library_swallowed_still_stops_the_run(tmp_path, capsys, monkey
     """Polars drops a KeyboardInterrupt that lands inside its conversion of a
     NumPy array: the run must still end interrupted, with nothing written."""
     from phibench.data import datasets
-    from tests.conftest import run_cli
 
     load = datasets.load
 
@@ -83,13 +83,8 @@ def test_a_stop_a_library_swallowed_still_stops_the_run(tmp_path, capsys, monkey
         return loaded
 
     monkeypatch.setattr(datasets, "load", load_then_swallow)
-    out, store = tmp_path / "runs", tmp_path / "m.db"
     before = signal.getsignal(signal.SIGTERM)
-    code, _, err = run_cli(
-        ["run", "dp-analytics", "--n-admissions", "2000", "--out", str(out),
-         "--tracking-uri", f"sqlite:///{store}"],
-        capsys,
-    )  # fmt: skip
+    code, err, out, store = _small_run(tmp_path, capsys)
     assert (code, err) == (130, "phibench: interrupted; no result was written\n")
     assert not out.exists()
     assert not store.exists()  # no MLflow run either
@@ -106,7 +101,6 @@ def test_a_stop_after_the_folder_is_published_says_where_the_results_are(
     import mlflow
 
     from phibench.report import summary
-    from tests.conftest import run_cli
 
     if when == "mlflow":
         log_batch = mlflow.MlflowClient.log_batch
@@ -122,12 +116,7 @@ def test_a_stop_after_the_folder_is_published_says_where_the_results_are(
             raise KeyboardInterrupt  # output piped into a stalled reader
 
         monkeypatch.setattr(summary, "print_result", stalled)
-    out, uri = tmp_path / "runs", f"sqlite:///{tmp_path / 'm.db'}"
-    code, _, err = run_cli(
-        ["run", "dp-analytics", "--n-admissions", "2000", "--out", str(out),
-         "--tracking-uri", uri],
-        capsys,
-    )  # fmt: skip
+    code, err, out, store = _small_run(tmp_path, capsys)
     (run_dir,) = out.iterdir()
     assert (code, err) == (
         130,
@@ -135,11 +124,7 @@ def test_a_stop_after_the_folder_is_published_says_where_the_results_are(
         f"{run_dir}; if MLflow was still recording them, its run is marked KILLED\n",
     )
     assert {p.name for p in run_dir.iterdir()} >= {"metrics.json", "params.json"}
-    client = mlflow.MlflowClient(tracking_uri=uri)
-    (run,) = client.search_runs(
-        [client.get_experiment_by_name("phibench-dp-analytics").experiment_id]
-    )
-    assert run.info.status == ("KILLED" if when == "mlflow" else "FINISHED")
+    assert _mlflow_status(store) == ("KILLED" if when == "mlflow" else "FINISHED")
 
 
 def test_a_stop_dropped_while_mlflow_records_still_ends_the_run_killed(
@@ -148,11 +133,9 @@ def test_a_stop_dropped_while_mlflow_records_still_ends_the_run_killed(
     """A stop raised inside a garbage-collection callback is printed as
     "Exception ignored" and dropped by Python (seen during MLflow's import):
     the command still ends interrupted, quietly, and the run is KILLED."""
-    import mlflow
 
     from phibench import interrupts
     from phibench.tracking import mlflow_log
-    from tests.conftest import run_cli
 
     quiet_loggers = mlflow_log._quiet_mlflow_loggers
 
@@ -167,17 +150,32 @@ def test_a_stop_dropped_while_mlflow_records_still_ends_the_run_killed(
             yield
 
     monkeypatch.setattr(mlflow_log, "_quiet_mlflow_loggers", dropped_in_a_callback)
-    out, uri = tmp_path / "runs", f"sqlite:///{tmp_path / 'm.db'}"
-    code, _, err = run_cli(
-        ["run", "dp-analytics", "--n-admissions", "2000", "--out", str(out),
-         "--tracking-uri", uri],
-        capsys,
-    )  # fmt: skip
+    code, err, _, store = _small_run(tmp_path, capsys)
     assert code == 130
     assert err.startswith("phibench: interrupted after the results were written")
     assert len(err.splitlines()) == 1  # no "Exception ignored" traceback
-    client = mlflow.MlflowClient(tracking_uri=uri)
+    assert _mlflow_status(store) == "KILLED"
+
+
+def _small_run(tmp_path, capsys) -> tuple[int, str, Path, Path]:
+    """`run dp-analytics` on 2,000 admissions in-process: exit code, stderr,
+    the --out folder and the SQLite store."""
+    from tests.conftest import run_cli
+
+    out, store = tmp_path / "runs", tmp_path / "m.db"
+    code, _, err = run_cli(
+        ["run", "dp-analytics", "--n-admissions", "2000", "--out", str(out),
+         "--tracking-uri", f"sqlite:///{store}"],
+        capsys,
+    )  # fmt: skip
+    return code, err, out, store
+
+
+def _mlflow_status(store: Path) -> str:
+    import mlflow
+
+    client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{store}")
     (run,) = client.search_runs(
         [client.get_experiment_by_name("phibench-dp-analytics").experiment_id]
     )
-    assert run.info.status == "KILLED"
+    return run.info.status
