@@ -49,17 +49,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _main(argv)
     finally:
-        if in_main_thread and argv is None:
+        if argv is not None:  # a program that called main() gets its own back
+            sys.unraisablehook = saved_hook
+            for signum, handler in saved.items():
+                signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+        elif in_main_thread:
             # The command is over: its results are written, or it said why
             # not. A stop while Python shuts down (PyTorch's exit handlers
             # take a moment) would only print a traceback from them, or end
             # a complete run with a signal's exit status.
             for signum in interrupts.STOP_SIGNALS:
                 signal.signal(signum, signal.SIG_IGN)
-        if argv is not None:  # a program that called main() gets its own back
-            sys.unraisablehook = saved_hook
-        for signum, handler in saved.items() if argv is not None else ():
-            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
 
 
 def _main(argv: list[str] | None) -> int:
@@ -97,16 +97,14 @@ def _quiet_dropped_stops(hook):
     """Python prints a KeyboardInterrupt raised inside a garbage-collection
     callback or `__del__` as "Exception ignored" with a traceback, and drops
     it. phibench's stop handler has recorded the stop by then, and the command
-    acts on it (`interrupts.check_not_stopped`): that traceback is noise."""
-    if getattr(hook, "phibench_quiet", False):
-        return hook
+    acts on it (`interrupts.check_not_stopped`): that traceback is noise.
+    `main` puts the caller's hook back."""
 
     def quiet(unraisable) -> None:
         if unraisable.exc_type is KeyboardInterrupt and interrupts.stop_recorded():
             return
         hook(unraisable)
 
-    quiet.phibench_quiet = True
     return quiet
 
 

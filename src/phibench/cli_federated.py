@@ -68,7 +68,7 @@ def _settings(args: argparse.Namespace):
     from dataclasses import replace
 
     from phibench.cli import parse_epsilons
-    from phibench.federated.settings import DP_STRATEGIES, Settings
+    from phibench.federated.settings import Settings
 
     changes: dict[str, object] = {
         "rounds": args.rounds,
@@ -84,26 +84,27 @@ def _settings(args: argparse.Namespace):
         changes["strategies"] = tuple(s.strip() for s in args.strategy.split(","))
     if args.epsilons is not None:
         changes["epsilons"] = _distinct(args.epsilons, parse_epsilons(args.epsilons))
-        chosen = args.strategy or ",".join(Settings().strategies)
-        if not any(s.strip() in DP_STRATEGIES for s in chosen.split(",")):
-            raise InputError(
-                f"--epsilons {args.epsilons}: no DP strategy in --strategy "
-                f"{chosen!r} would use it; add dp-fedavg or dp-fedavg-client, "
-                "or leave --epsilons out"
-            )
+        _used_by_dp("--epsilons", args.epsilons, args.strategy)
     if args.delta is not None:
-        chosen = args.strategy or ",".join(Settings().strategies)
-        if not any(s.strip() in DP_STRATEGIES for s in chosen.split(",")):
-            raise InputError(
-                f"--delta {args.delta:g}: no DP strategy in --strategy {chosen!r} "
-                "would use it; add dp-fedavg or dp-fedavg-client, or leave --delta out"
-            )
+        _used_by_dp("--delta", f"{args.delta:g}", args.strategy)
     if args.no_loso:
         changes["leave_one_site_out"] = False
     settings = replace(
         Settings(), **{k: v for k, v in changes.items() if v is not None}
     )
     return settings.validate()
+
+
+def _used_by_dp(flag: str, typed: str, strategy: str | None) -> None:
+    """Refuse a DP setting that no chosen strategy would use."""
+    from phibench.federated.settings import DP_STRATEGIES, Settings
+
+    chosen = strategy or ",".join(Settings().strategies)
+    if not any(s.strip() in DP_STRATEGIES for s in chosen.split(",")):
+        raise InputError(
+            f"{flag} {typed}: no DP strategy in --strategy {chosen!r} would use "
+            f"it; add dp-fedavg or dp-fedavg-client, or leave {flag} out"
+        )
 
 
 def _skew(text: str | None, min_site_size: int):

@@ -121,13 +121,16 @@ def require_test_patients(cohort: pl.DataFrame, *, remedy: str) -> None:
     """Refuse a split cohort in which a site has no test patient: the site
     could not be scored, and its AUROC would be missing from every table.
     `remedy` names the setting that makes sites larger."""
-    for name in site_names(cohort):
-        part = cohort.filter(pl.col("site") == name)
-        if part.filter(pl.col("split") == "test").height == 0:
+    counts = (
+        cohort.group_by("site")
+        .agg(pl.len().alias("n"), (pl.col("split") == "test").sum().alias("n_test"))
+        .sort("site")
+    )
+    for name, n, n_test in counts.iter_rows():
+        if n_test == 0:
             raise InputError(
-                f"site {name} has {part.height} admission"
-                f"{'s' if part.height != 1 else ''} and none in its test "
-                f"split, so it cannot be scored; {remedy}"
+                f"site {name} has {n} admission{'s' if n != 1 else ''} and none "
+                f"in its test split, so it cannot be scored; {remedy}"
             )
 
 

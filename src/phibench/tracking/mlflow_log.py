@@ -138,15 +138,15 @@ _SQLITE_FORMS = ("sqlite:///", "sqlite+pysqlite:///")
 def _check_sqlite_form(tracking_uri: str) -> Path:
     """The file a SQLite URI names, when the URI is in the one plain form
     whose file MLflow, SQLAlchemy and phibench all agree on."""
+    plain = tracking_uri.startswith(_SQLITE_FORMS)
     if tracking_uri in {"sqlite://", "sqlite+pysqlite://"} or (
-        tracking_uri.startswith(_SQLITE_FORMS)
-        and tracking_uri.partition(":///")[2] in {"", ":memory:"}
+        plain and _sqlite_path(tracking_uri) is None
     ):  # SQLAlchemy opens an empty file name in memory too
         raise InputError(
             f"--tracking-uri {tracking_uri!r} is an in-memory SQLite store, lost "
             "at exit; give a database file, e.g. sqlite:///runs/mlflow.db"
         )
-    if not tracking_uri.startswith(_SQLITE_FORMS):
+    if not plain:
         raise InputError(
             f"--tracking-uri {tracking_uri!r} is not a SQLite URI phibench "
             "takes; write sqlite:///RELATIVE/PATH.db or sqlite:////ABSOLUTE/PATH.db"
